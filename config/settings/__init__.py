@@ -1,0 +1,1 @@
+"""Settings modules: `dev` (the default, used by ./scripts/run), `test` and `production`."""

@@ -1,0 +1,194 @@
+"""Settings shared by every environment. Each value comes from an environment variable, with an
+embedded default that needs no external service (README "Configuration" lists them all).
+
+The modules beside this one (dev, test, production) decide DEBUG, the secret key and the allowed
+hosts, then call `require_deploy_settings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from config.env import (
+    database_from_url,
+    env_bool,
+    env_date,
+    env_int,
+    env_list,
+    env_str,
+    env_zone,
+)
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(env_str("SIXFOLD_VAR_DIR", str(BASE_DIR / "var")))
+
+# --- Django core -------------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "daphne",  # first, so that `runserver` serves ASGI (WebSockets included)
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_celery_beat",
+    "puzzles",
+    "game",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": database_from_url(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'sixfold.sqlite3'}")
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media files --------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
+# Puzzle images are stored under random names, so serving the media folder reveals nothing a
+# player could not already see. Turn it off when a front web server serves MEDIA_ROOT itself.
+SIXFOLD_SERVE_MEDIA = env_bool("SIXFOLD_SERVE_MEDIA", True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- Security defaults (production.py adds the HTTPS ones) -------------------------------------
+
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+# --- Cache and channel layer: Redis when REDIS_URL is set, in-process otherwise ----------------
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
+                # channels_redis blocks in BZPOPMIN: an idle consumer would then die with
+                # "Timeout reading". A socket timeout longer than the blocking pop avoids it.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                "prefix": env_str("SIXFOLD_CHANNEL_PREFIX", "sixfold"),
+                # A day-long group membership is far more than a game session needs.
+                "group_expiry": 6 * 3600,
+            },
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # One process only: fine for the embedded set-up, which runs a single ASGI server.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Puzzles -----------------------------------------------------------------------------------
+
+# The zone whose midnight starts a new puzzle day, and the day that is puzzle number 1.
+SIXFOLD_TIME_ZONE = env_zone("SIXFOLD_TIME_ZONE", "UTC")
+SIXFOLD_FIRST_DAY = env_date("SIXFOLD_FIRST_DAY", "2026-01-01")
+TIME_ZONE = SIXFOLD_TIME_ZONE  # the admin shows times in the puzzle zone
+# The generator's model directory; empty means the built-in weights in generator/weights/default.
+SIXFOLD_MODEL_DIR = env_str("SIXFOLD_MODEL_DIR", "")
+SIXFOLD_CANDIDATES = env_int("SIXFOLD_CANDIDATES", 16, minimum=6)
+SIXFOLD_DAYS_AHEAD = env_int("SIXFOLD_DAYS_AHEAD", 3, minimum=1)
+# Publish as soon as the images exist; off: wait for a curator (unreviewed puzzles are still
+# published the day before they are due, so that no day is empty).
+SIXFOLD_AUTO_PUBLISH = env_bool("SIXFOLD_AUTO_PUBLISH", True)
+SIXFOLD_MAX_ATTEMPTS = env_int("SIXFOLD_MAX_ATTEMPTS", 3, minimum=1)
+SIXFOLD_RETRY_BACKOFF_SECONDS = env_int("SIXFOLD_RETRY_BACKOFF_SECONDS", 60, minimum=0)
+# How long a claim on a puzzle lasts without a sign of life before another run may take it over.
+SIXFOLD_GENERATION_LEASE_SECONDS = env_int("SIXFOLD_GENERATION_LEASE_SECONDS", 1800, minimum=60)
+SIXFOLD_FALLBACK_PROMPT = env_str("SIXFOLD_FALLBACK_PROMPT", "a big apple on a blue background")
+SIXFOLD_GENERATION_QUEUE = env_str("SIXFOLD_GENERATION_QUEUE", "generation")
+
+# --- Celery ------------------------------------------------------------------------------------
+
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
+CELERY_BROKER_DIR = VAR_DIR / "celery"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # A broker that needs no server: messages are files in VAR_DIR that every process shares.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+else:
+    # Redis redelivers a message that is not acknowledged within the visibility timeout; the
+    # generation task acknowledges late, so the timeout must outlast the longest generation.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * SIXFOLD_GENERATION_LEASE_SECONDS}
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_TIMEZONE = "UTC"  # crontabs in UTC: no job runs twice or not at all on a DST change
+CELERY_ENABLE_UTC = True
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"puzzles.generate_puzzle": {"queue": SIXFOLD_GENERATION_QUEUE}}
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Logging -----------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}

@@ -1,0 +1,11 @@
+"""The WSGI entry point (HTTP only: the game's live updates need the ASGI one, config.asgi)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+
+application = get_wsgi_application()

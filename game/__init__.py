@@ -1,0 +1,1 @@
+"""The players' side: pages, the WebSocket consumer, scoring, share strings and stats."""

@@ -1,0 +1,111 @@
+"""The scorer as the Django side uses it: configured from settings, answers embedded when their
+puzzle is published (stored in the database so that every server process can load them instead
+of computing them), and guesses scored in batches or one by one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import threading
+
+import numpy as np
+
+from game import conf
+from game.batching import batcher_for_loop
+from game.models import AnswerEmbedding
+from game.scoring import GuessScore, Scorer, get_scorer
+from game.words import tokens
+
+log = logging.getLogger(__name__)
+
+_primed: set[tuple[int, str]] = set()  # (puzzle id, answer) whose vectors this process holds
+_primed_lock = threading.Lock()
+
+
+def scorer() -> Scorer:
+    """The process's scorer (loaded on first use from the configured local directory)."""
+    return get_scorer(
+        conf.scorer_model_path(),
+        conf.scorer_device(),
+        conf.cache_enabled(),
+        conf.scorer_threads(),
+    )
+
+
+def _model_name(active: Scorer) -> str:
+    return str(getattr(active.embedder, "name", type(active.embedder).__name__))
+
+
+def _pack(active: Scorer, answer: str) -> bytes:
+    keys = sorted({t.key for t in tokens(answer) if not t.is_function_word})
+    arrays = {"text": active.vector("t", answer)}
+    arrays.update({f"w:{key}": active.vector("w", key) for key in keys})
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def store_answer_vectors(puzzle_id: int, answer: str) -> AnswerEmbedding:
+    """Embeds an answer and its words and stores them (run when a puzzle is published)."""
+    active = scorer()
+    embedding, _ = AnswerEmbedding.objects.update_or_create(
+        puzzle_id=puzzle_id,
+        defaults={
+            "answer": answer,
+            "model_name": _model_name(active),
+            "vectors": _pack(active, answer),
+        },
+    )
+    with _primed_lock:
+        _primed.add((puzzle_id, answer))
+    return embedding
+
+
+def ensure_answer_vectors(puzzle_id: int, answer: str) -> None:
+    """Makes sure this process holds the answer's vectors: from the database when they were
+    stored at publication, computed (and stored) otherwise. Runs in a database thread."""
+    if not conf.cache_enabled() or (puzzle_id, answer) in _primed:
+        return
+    active = scorer()
+    stored = AnswerEmbedding.objects.filter(puzzle_id=puzzle_id).first()
+    if stored is None or stored.answer != answer or stored.model_name != _model_name(active):
+        store_answer_vectors(puzzle_id, answer)
+        return
+    with np.load(io.BytesIO(bytes(stored.vectors))) as arrays:
+        for name in arrays.files:
+            kind, key = ("t", answer) if name == "text" else ("w", name[2:])
+            active.remember(kind, key, arrays[name])
+    with _primed_lock:
+        _primed.add((puzzle_id, answer))
+
+
+def on_puzzle_published(sender: object, puzzle: object, **kwargs: object) -> None:
+    """Signal receiver: a failure here must not undo or block a publication."""
+    try:
+        store_answer_vectors(puzzle.pk, puzzle.prompt.text)  # type: ignore[attr-defined]
+    except Exception:
+        log.exception("could not embed the answer of published puzzle %s", puzzle)
+
+
+async def score(answer: str, guess: str) -> GuessScore:
+    """Scores a guess: batched with concurrent guesses, unless batching is switched off."""
+    # Loading the model takes seconds (and may be under way in the warm-up thread): never in
+    # the event loop.
+    active = await asyncio.to_thread(scorer)
+    if conf.batching_enabled():
+        return await batcher_for_loop(active.score_many).score(answer, guess)
+    return await asyncio.to_thread(active.score, answer, guess)
+
+
+def warm_up() -> None:
+    """Loads the model in the background so that the first player does not wait for it."""
+
+    def load() -> None:
+        try:
+            scorer().score("a warm up", "a warm up")
+        except Exception:
+            log.exception("could not load the scorer")
+
+    threading.Thread(target=load, name="sixfold-scorer-warm-up", daemon=True).start()

@@ -1,0 +1,127 @@
+"""The WebSocket at /ws/play/<number>/: guesses in, game states and live counts out.
+
+Frames from the browser:
+    {"type": "guess", "id": "<uuid made by the browser>", "text": "..."}
+    {"type": "state"}                                   (send me the game as it stands)
+Frames to the browser:
+    {"type": "state", "state": {...}, "id": "<guess id>"|null, "duplicate": bool}
+    {"type": "error", "code": "...", "message": "...", "id": "<guess id>"|null}
+    {"type": "counts", "players": n, "solvers": m}
+
+Origins are checked before this consumer runs (AllowedHostsOriginValidator in config.asgi).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from game import conf, ratelimit, services
+from game.community import group_name
+from game.players import player_in_session
+from game.validation import GuessRejected
+from puzzles.models import Puzzle
+
+# Close codes (4000-4999 are the application's own).
+NO_SESSION, NO_PUZZLE, FLOODING = 4401, 4404, 4429
+
+
+class PlayConsumer(AsyncJsonWebsocketConsumer):
+    puzzle: Puzzle
+    player: uuid.UUID
+    joined: list[str]
+
+    async def connect(self) -> None:
+        self.joined = []
+        await self.accept()
+        player = player_in_session(self.scope["session"]) if "session" in self.scope else None
+        if player is None:
+            await self._fail(NO_SESSION, "no_session", "Your session has expired: reload the page.")
+            return
+        number = int(self.scope["url_route"]["kwargs"]["number"])
+        puzzle = await database_sync_to_async(services.find_puzzle)(number)
+        if puzzle is None:
+            await self._fail(NO_PUZZLE, "no_puzzle", f"There is no puzzle #{number} to play.")
+            return
+        self.puzzle, self.player = puzzle, player
+        for group in (group_name(number), services.player_group(player, number)):
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined.append(group)
+        await self._send_state()
+        counts = await database_sync_to_async(services.community_counts)(puzzle)
+        await self.send_json({"type": "counts", **counts})
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not hasattr(self, "puzzle"):
+            return
+        limit, window = conf.message_rate()
+        if await ratelimit.seconds_to_wait(f"ws:{self.channel_name}", limit, window):
+            await self._fail(FLOODING, "rate_limited", "Too many messages: reload the page.")
+            return
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "guess":
+            await self._guess(content)
+        elif kind == "state":
+            await self._send_state()
+        else:
+            await self._error("bad_message", "The game did not understand that message.", None)
+
+    async def _guess(self, content: dict[str, Any]) -> None:
+        guess_id = content.get("id")
+        reply_id = str(guess_id) if isinstance(guess_id, str) and len(guess_id) <= 64 else None
+        try:
+            outcome = await services.submit_guess(
+                self.puzzle, self.player, guess_id, content.get("text"), self._site_url()
+            )
+        except GuessRejected as rejected:
+            await self._error(rejected.code, rejected.message, reply_id)
+            return
+        await self.send_json(
+            {
+                "type": "state",
+                "state": outcome.state,
+                "id": reply_id,
+                "duplicate": outcome.duplicate,
+            }
+        )
+        if not outcome.duplicate:
+            await services.broadcast_player_update(
+                self.player, self.puzzle.number, self.channel_name
+            )
+
+    async def community_counts(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {"type": "counts", "players": event["players"], "solvers": event["solvers"]}
+        )
+
+    async def player_update(self, event: dict[str, Any]) -> None:
+        if event.get("sender") != self.channel_name:  # another tab of this player guessed
+            await self._send_state()
+
+    async def _send_state(self, guess_id: str | None = None, duplicate: bool = False) -> None:
+        state = await database_sync_to_async(services.game_state)(
+            self.puzzle, self.player, self._site_url()
+        )
+        await self.send_json(
+            {"type": "state", "state": state, "id": guess_id, "duplicate": duplicate}
+        )
+
+    async def _error(self, code: str, message: str, guess_id: str | None) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, "id": guess_id})
+
+    async def _fail(self, close_code: int, code: str, message: str) -> None:
+        await self._error(code, message, None)
+        await self.close(code=close_code)
+
+    def _site_url(self) -> str:
+        headers = dict(self.scope.get("headers", []))
+        host = headers.get(b"host", b"localhost").decode("latin-1")
+        scheme = "https" if self.scope.get("scheme") == "wss" else "http"
+        return f"{scheme}://{host}"

@@ -1,0 +1,373 @@
+"""What players do, as plain functions the views and the consumer call: look at a puzzle, guess,
+read their stats and the community's figures.
+
+Everything a browser receives is built by `game_state`, which holds the one rule that matters
+most: no word of the answer leaves the server before the game is over, except the function
+words shown from the start and the words the player has found.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.db.models.fields.files import FieldFile
+from django.urls import reverse
+from django.utils import timezone
+
+from game import answers, conf, ratelimit
+from game.community import notifier
+from game.models import Guess, PlayerProgress
+from game.rules import IMAGE_COUNT, MAX_GUESSES, images_revealed, play_turn, visible_tiles
+from game.scoring import GuessScore
+from game.share import share_text
+from game.stats import CommunityStats, GameResult, PlayerStats, player_stats
+from game.validation import GuessRejected, clean_guess, same_guess
+from puzzles.calendar import puzzle_day, puzzle_number
+from puzzles.models import Puzzle
+from puzzles.services import published_puzzle_by_number, published_puzzle_for_day
+
+
+def player_group(player: uuid.UUID, number: int) -> str:
+    """The group of one player's open tabs on a puzzle (so that they stay in step)."""
+    return f"player_{player.hex}_{number}"
+
+
+def todays_puzzle() -> Puzzle | None:
+    return published_puzzle_for_day(puzzle_day())
+
+
+def find_puzzle(number: int) -> Puzzle | None:
+    return published_puzzle_by_number(number)
+
+
+def today_number() -> int:
+    return puzzle_number(puzzle_day())
+
+
+# --- What a player sees -------------------------------------------------------------------------
+
+
+def progress_of(puzzle: Puzzle, player: uuid.UUID) -> PlayerProgress | None:
+    return PlayerProgress.objects.filter(puzzle=puzzle, player=player).first()
+
+
+def image_url(number: int, position: int) -> str:
+    return reverse("game:image", args=[number, position])
+
+
+def game_state(
+    puzzle: Puzzle,
+    player: uuid.UUID,
+    site_url: str,
+    progress: PlayerProgress | None = None,
+    guesses: list[Guess] | None = None,
+) -> dict[str, Any]:
+    """The state of a player's game as sent to the browser (answer only once it is over).
+
+    `progress` and `guesses` may be given when the caller has just loaded them.
+    """
+    if progress is None:
+        progress = progress_of(puzzle, player)
+    answer = puzzle.prompt.text
+    if guesses is None:
+        guesses = list(progress.guesses.all()) if progress else []
+    over = bool(progress and progress.is_over)
+    found = progress.found if progress else []
+    shown = images_revealed(len(guesses), over)
+    state: dict[str, Any] = {
+        "number": puzzle.number,
+        "date": puzzle.date.isoformat(),
+        "status": progress.state if progress else PlayerProgress.State.PLAYING,
+        "maxGuesses": MAX_GUESSES,
+        "imageCount": IMAGE_COUNT,
+        "tiles": visible_tiles(answer, found, over),
+        "guesses": [
+            {
+                "id": str(g.client_id),
+                "text": g.text,
+                "similarity": g.similarity,
+                "marks": g.marks,
+                "words": g.guess_marks,
+            }
+            for g in guesses
+        ],
+        "images": [image_url(puzzle.number, k) for k in range(1, shown + 1)],
+        "best": progress.best_similarity if progress else 0.0,
+        "answer": None,
+        "share": None,
+        "community": None,
+    }
+    if over and progress is not None:
+        state["answer"] = answer
+        state["share"] = _share(puzzle, progress, guesses, site_url)
+        state["community"] = _community_result(puzzle, progress)
+    return state
+
+
+def _share(
+    puzzle: Puzzle, progress: PlayerProgress, guesses: list[Guess], site_url: str
+) -> dict[str, str]:
+    url = (
+        f"{conf.public_url() or site_url.rstrip('/')}{reverse('game:puzzle', args=[puzzle.number])}"
+    )
+    rows = [g.marks for g in guesses]
+    won = progress.state == PlayerProgress.State.WON
+    return {
+        palette: share_text(puzzle.number, won, rows, progress.best_similarity, url, palette)
+        for palette in ("standard", "high-contrast")
+    }
+
+
+def _community_result(puzzle: Puzzle, progress: PlayerProgress) -> dict[str, Any]:
+    community = community_stats(puzzle)
+    won = progress.state == PlayerProgress.State.WON
+    return {
+        "distribution": community.distribution,
+        "lost": community.lost,
+        "finished": community.finished,
+        "bars": community.bar_percents(),
+        "betterThan": community.better_than_percent(won, progress.guess_count),
+        "yours": progress.guess_count if won else None,
+    }
+
+
+def image_file(puzzle: Puzzle, player: uuid.UUID, position: int) -> FieldFile | None:
+    """The file of picture `position`, or None while this player may not see it yet."""
+    progress = progress_of(puzzle, player)
+    over = bool(progress and progress.is_over)
+    shown = images_revealed(progress.guess_count if progress else 0, over)
+    if not 1 <= position <= shown:
+        return None
+    image = puzzle.images.filter(position=position).first()
+    return image.file if image is not None else None
+
+
+# --- Community -----------------------------------------------------------------------------------
+
+
+def community_counts(puzzle: Puzzle) -> dict[str, int]:
+    """Players who made a guess, and players who solved it (from the database, so that every
+    server process agrees)."""
+    totals = PlayerProgress.objects.filter(puzzle=puzzle).aggregate(
+        players=Count("id"), solvers=Count("id", filter=Q(state=PlayerProgress.State.WON))
+    )
+    return {"players": totals["players"], "solvers": totals["solvers"]}
+
+
+def community_counts_by_id(puzzle_id: int) -> dict[str, int]:
+    return community_counts(Puzzle(pk=puzzle_id))
+
+
+def community_stats(puzzle: Puzzle) -> CommunityStats:
+    finished = PlayerProgress.objects.filter(puzzle=puzzle).exclude(
+        state=PlayerProgress.State.PLAYING
+    )
+    wins = dict(
+        finished.filter(state=PlayerProgress.State.WON)
+        .values_list("guess_count")
+        .annotate(n=Count("id"))
+    )
+    lost = finished.filter(state=PlayerProgress.State.LOST).count()
+    return CommunityStats([wins.get(k, 0) for k in range(1, MAX_GUESSES + 1)], lost)
+
+
+# --- Stats ---------------------------------------------------------------------------------------
+
+
+def player_results(player: uuid.UUID) -> list[GameResult]:
+    finished = (
+        PlayerProgress.objects.filter(player=player)
+        .exclude(state=PlayerProgress.State.PLAYING)
+        .select_related("puzzle")
+        .order_by("puzzle__number")
+    )
+    return [
+        GameResult(p.puzzle.number, p.state == PlayerProgress.State.WON, p.guess_count, p.on_day)
+        for p in finished
+    ]
+
+
+def stats_for(player: uuid.UUID) -> PlayerStats:
+    return player_stats(player_results(player), today_number())
+
+
+def merge_players(source: uuid.UUID, target: uuid.UUID) -> int:
+    """Moves `source`'s games to `target` where `target` has not played that puzzle; returns
+    how many moved (used when a player brings their stats code to a new browser)."""
+    if source == target:
+        return 0
+    taken = PlayerProgress.objects.filter(player=target).values("puzzle_id")
+    return (
+        PlayerProgress.objects.filter(player=source)
+        .exclude(puzzle_id__in=taken)
+        .update(player=target)
+    )
+
+
+def archive(player: uuid.UUID) -> list[dict[str, Any]]:
+    """Every published puzzle up to today, newest first, with this player's status."""
+    puzzles = Puzzle.objects.filter(state=Puzzle.State.PUBLISHED, date__lte=puzzle_day()).order_by(
+        "-number"
+    )
+    status = dict(PlayerProgress.objects.filter(player=player).values_list("puzzle_id", "state"))
+    guesses = dict(
+        PlayerProgress.objects.filter(player=player).values_list("puzzle_id", "guess_count")
+    )
+    return [
+        {
+            "number": p.number,
+            "date": p.date,
+            "status": status.get(p.pk, "new"),
+            "guesses": guesses.get(p.pk, 0),
+        }
+        for p in puzzles
+    ]
+
+
+# --- Guessing ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GuessOutcome:
+    state: dict[str, Any]  # the game after the guess, as game_state gives it
+    duplicate: bool  # the guess had been counted already (sent again after a dropped link)
+    counts_changed: bool = False  # a new player, or a finished game
+
+
+@dataclass(frozen=True)
+class _Ready:
+    answer: str
+    duplicate: bool
+
+
+def parse_client_id(raw: object) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(raw))
+    except ValueError:
+        raise GuessRejected("This guess has no valid id; reload the page.", "bad_id") from None
+
+
+def _prepare(puzzle: Puzzle, player: uuid.UUID, client_id: uuid.UUID, text: str) -> _Ready:
+    answer = puzzle.prompt.text
+    progress = progress_of(puzzle, player)
+    if progress is not None:
+        earlier = list(progress.guesses.all())
+        if any(g.client_id == client_id for g in earlier):
+            return _Ready(answer, duplicate=True)
+        _check_playable(progress, earlier, text)
+    answers.ensure_answer_vectors(puzzle.pk, answer)
+    return _Ready(answer, duplicate=False)
+
+
+def _check_playable(progress: PlayerProgress, earlier: list[Guess], text: str) -> None:
+    if progress.is_over:
+        raise GuessRejected("This game is over: come back for the next puzzle!", "game_over")
+    for guess in earlier:
+        if same_guess(guess.text, text):
+            raise GuessRejected(f"You already guessed “{guess.text}”.", "repeated")
+
+
+def _record(
+    puzzle: Puzzle,
+    player: uuid.UUID,
+    client_id: uuid.UUID,
+    text: str,
+    score: GuessScore,
+    site_url: str,
+) -> GuessOutcome:
+    try:
+        with transaction.atomic():
+            return _record_in_transaction(puzzle, player, client_id, text, score, site_url)
+    except IntegrityError:
+        # Another tab of this player stored a guess at the same moment: if it was this very
+        # guess, it counts once; otherwise the player is told to look again.
+        if Guess.objects.filter(
+            progress__puzzle=puzzle, progress__player=player, client_id=client_id
+        ).exists():
+            return GuessOutcome(game_state(puzzle, player, site_url), duplicate=True)
+        raise GuessRejected(
+            "Another tab played at the same moment; here is the game as it stands now.", "busy"
+        ) from None
+
+
+def _record_in_transaction(
+    puzzle: Puzzle,
+    player: uuid.UUID,
+    client_id: uuid.UUID,
+    text: str,
+    score: GuessScore,
+    site_url: str,
+) -> GuessOutcome:
+    progress, created = PlayerProgress.objects.select_for_update().get_or_create(
+        player=player, puzzle=puzzle, defaults={"on_day": puzzle.date == puzzle_day()}
+    )
+    earlier = list(progress.guesses.all())
+    if any(g.client_id == client_id for g in earlier):
+        return GuessOutcome(game_state(puzzle, player, site_url, progress, earlier), True)
+    _check_playable(progress, earlier, text)
+    number = progress.guess_count + 1
+    marks = [m.state for m in score.marks]
+    guess = Guess.objects.create(
+        progress=progress,
+        number=number,
+        client_id=client_id,
+        text=text,
+        similarity=score.similarity,
+        marks=marks,
+        guess_marks=[[m.word, m.state] for m in score.guess_marks],
+    )
+    turn = play_turn(puzzle.prompt.text, progress.found, score.marks, number)
+    progress.guess_count = number
+    progress.found = turn.found
+    progress.state = turn.state
+    progress.best_similarity = max(progress.best_similarity, score.similarity)
+    fields = ["guess_count", "found", "state", "best_similarity", "updated_at"]
+    if progress.is_over:
+        progress.finished_at = timezone.now()
+        fields.append("finished_at")
+    progress.save(update_fields=fields)
+    state = game_state(puzzle, player, site_url, progress, [*earlier, guess])
+    return GuessOutcome(state, duplicate=False, counts_changed=created or progress.is_over)
+
+
+async def submit_guess(
+    puzzle: Puzzle, player: uuid.UUID, client_id_raw: object, raw_text: object, site_url: str
+) -> GuessOutcome:
+    """Validates, scores and stores one guess, and returns the game after it; GuessRejected
+    (nothing stored) when it cannot be played. A guess whose id was seen before is not counted
+    again. `site_url` (scheme and host) goes into the share link once the game is over."""
+    client_id = parse_client_id(client_id_raw)
+    text = clean_guess(raw_text)
+    ready = await database_sync_to_async(_prepare)(puzzle, player, client_id, text)
+    if ready.duplicate:
+        state = await database_sync_to_async(game_state)(puzzle, player, site_url)
+        return GuessOutcome(state, duplicate=True)
+    limit, window = conf.guess_rate()
+    wait = await ratelimit.seconds_to_wait(f"guess:{player}", limit, window)
+    if wait:
+        raise GuessRejected(
+            f"You are guessing very fast. Take a breath and try again in {wait} s.",
+            "rate_limited",
+        )
+    score = await answers.score(ready.answer, text)
+    outcome = await database_sync_to_async(_record)(
+        puzzle, player, client_id, text, score, site_url
+    )
+    if outcome.counts_changed:
+        notifier().notify(puzzle.pk, puzzle.number)
+    return outcome
+
+
+async def broadcast_player_update(player: uuid.UUID, number: int, sender: str) -> None:
+    """Tells the player's other tabs on this puzzle that the game moved on."""
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(
+            player_group(player, number), {"type": "player.update", "sender": sender}
+        )

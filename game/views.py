@@ -1,0 +1,193 @@
+"""The players' pages and the HTTP twin of the WebSocket (for networks that block sockets)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from channels.db import database_sync_to_async
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+)
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from game import services
+from game.players import (
+    BadCode,
+    ensure_player,
+    player_from_code,
+    player_in_session,
+    switch_player,
+    transfer_code,
+)
+from game.validation import MAX_GUESS_CHARS, GuessRejected
+from puzzles.calendar import puzzle_day
+from puzzles.models import Puzzle
+
+
+def _site_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _puzzle_or_404(number: int) -> Puzzle:
+    puzzle = services.find_puzzle(number)
+    if puzzle is None:
+        raise Http404(f"There is no puzzle #{number} to play (yet).")
+    return puzzle
+
+
+def _play_page(request: HttpRequest, puzzle: Puzzle) -> HttpResponse:
+    player = ensure_player(request.session)
+    context = {
+        "puzzle": puzzle,
+        "is_today": puzzle.number == services.today_number(),
+        "state": services.game_state(puzzle, player, _site_url(request)),
+        "counts": services.community_counts(puzzle),
+        "config": {
+            "number": puzzle.number,
+            "socketPath": f"/ws/play/{puzzle.number}/",
+            "statePath": reverse("game:state", args=[puzzle.number]),
+            "guessPath": reverse("game:guess", args=[puzzle.number]),
+            "csrfToken": get_token(request),
+            "maxGuessChars": MAX_GUESS_CHARS,
+        },
+    }
+    return render(request, "game/play.html", context)
+
+
+@require_GET
+def today(request: HttpRequest) -> HttpResponse:
+    puzzle = services.todays_puzzle()
+    if puzzle is None:
+        ensure_player(request.session)
+        return render(request, "game/no_puzzle.html", status=200)
+    return _play_page(request, puzzle)
+
+
+@require_GET
+def puzzle_page(request: HttpRequest, number: int) -> HttpResponse:
+    return _play_page(request, _puzzle_or_404(number))
+
+
+@require_GET
+def archive(request: HttpRequest) -> HttpResponse:
+    player = ensure_player(request.session)
+    entries = services.archive(player)
+    next_unplayed = next((e for e in reversed(entries) if e["status"] == "new"), None)
+    context = {"entries": entries, "next_unplayed": next_unplayed, "today": puzzle_day()}
+    return render(request, "game/archive.html", context)
+
+
+@require_GET
+def how_to_play(request: HttpRequest) -> HttpResponse:
+    return render(request, "game/how_to_play.html")
+
+
+def stats(request: HttpRequest) -> HttpResponse:
+    player = ensure_player(request.session)
+    message, error = "", ""
+    if request.method == "POST":
+        try:
+            other = player_from_code(request.POST.get("code", ""))
+        except BadCode as bad:
+            error = str(bad)
+        else:
+            moved = services.merge_players(player, other)
+            switch_player(request.session, other)
+            player = other
+            message = "Stats imported: this browser now plays as the player of that code." + (
+                f" {moved} game{'s' if moved != 1 else ''} from this browser came along."
+                if moved
+                else ""
+            )
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    context = {
+        "stats": services.stats_for(player),
+        "code": transfer_code(player),
+        "message": message,
+        "error": error,
+    }
+    return render(request, "game/stats.html", context, status=400 if error else 200)
+
+
+# --- JSON and images: the HTTP path a page falls back to -----------------------------------------
+
+
+def _player_or_none(request: HttpRequest) -> uuid.UUID | None:
+    return player_in_session(request.session)
+
+
+def _no_session() -> JsonResponse:
+    return JsonResponse(
+        {"type": "error", "code": "no_session", "message": "Reload the page to play."}, status=403
+    )
+
+
+@require_GET
+def state(request: HttpRequest, number: int) -> JsonResponse:
+    player = _player_or_none(request)
+    if player is None:
+        return _no_session()
+    puzzle = _puzzle_or_404(number)
+    return JsonResponse(
+        {"type": "state", "state": services.game_state(puzzle, player, _site_url(request))}
+    )
+
+
+@require_POST
+async def guess(request: HttpRequest, number: int) -> JsonResponse:
+    player = await database_sync_to_async(_player_or_none)(request)
+    if player is None:
+        return _no_session()
+    try:
+        body: Any = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return JsonResponse(
+            {"type": "error", "code": "bad_message", "message": "That request was not JSON."},
+            status=400,
+        )
+    if not isinstance(body, dict):
+        body = {}
+    puzzle = await database_sync_to_async(services.find_puzzle)(number)
+    if puzzle is None:
+        raise Http404(f"There is no puzzle #{number} to play.")
+    guess_id = body.get("id")
+    reply_id = guess_id if isinstance(guess_id, str) and len(guess_id) <= 64 else None
+    try:
+        outcome = await services.submit_guess(
+            puzzle, player, guess_id, body.get("text"), _site_url(request)
+        )
+    except GuessRejected as rejected:
+        status = 429 if rejected.code == "rate_limited" else 400
+        return JsonResponse(
+            {"type": "error", "code": rejected.code, "message": rejected.message, "id": reply_id},
+            status=status,
+        )
+    if not outcome.duplicate:
+        await services.broadcast_player_update(player, number, sender="http")
+    return JsonResponse(
+        {"type": "state", "state": outcome.state, "id": reply_id, "duplicate": outcome.duplicate}
+    )
+
+
+@require_GET
+def image(request: HttpRequest, number: int, position: int) -> HttpResponse:
+    player = _player_or_none(request)
+    puzzle = _puzzle_or_404(number)
+    file = services.image_file(puzzle, player, position) if player else None
+    if file is None:
+        # The same answer for "not yet revealed" and "no such picture": nothing to probe.
+        raise Http404("This picture is not revealed yet.")
+    response = FileResponse(file.open("rb"), content_type="image/png")
+    response["Cache-Control"] = "private, max-age=86400"
+    response["Content-Disposition"] = f'inline; filename="sixfold-{number}-{position}.png"'
+    return response

@@ -1,0 +1,190 @@
+"""Words of a prompt: splitting, the comparison key of a word, function words, contrast sets.
+
+Pure string functions, no model. Two words are "the same word" when their keys are equal: the
+key ignores case, accents, surrounding punctuation and a plural ending.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+
+def _set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Short grammatical words shown from the start: finding them would be a chore, not a clue.
+# Spatial words (under, above, behind, next, left...) are NOT here: they tell two scenes apart.
+FUNCTION_WORDS: frozenset[str] = _set(
+    """
+    a an the of on in at to and or nor but with by for from into onto as
+    is are was were be been being am it its this that these those
+    his her hers their theirs our ours my your yours he she they we you i me him them us
+    some any each very so than then there here while
+    """
+)
+
+# Members of a set are mutually exclusive in a picture (three penguins are not two penguins, a
+# blue car is not a red one), yet their embeddings sit close together (two~three 0.81,
+# black~white 0.76 with all-MiniLM-L6-v2). Inside a set, different words never count as related.
+CONTRAST_SETS: tuple[frozenset[str], ...] = (
+    _set(
+        "zero one two three four five six seven eight nine ten eleven twelve twenty hundred "
+        "single pair couple dozen several many few"
+    ),
+    _set(
+        "red orange yellow green blue purple violet pink brown black white grey gray "
+        "gold golden silver crimson scarlet"
+    ),
+    _set("left right"),
+    _set("up down"),
+    _set("above below over under beneath underneath top bottom"),
+    _set("front behind back"),
+    _set("inside outside"),
+    _set("big small large little tiny huge giant"),
+    _set("hot cold warm cool"),
+    _set("day night morning evening"),
+    _set("old young new"),
+    _set("happy sad angry"),
+    _set("man woman boy girl"),
+    _set("sun moon"),
+)
+
+# Synonyms inside one contrast set are still the same meaning (big/large, tiny/little...).
+_SAME_MEANING: tuple[frozenset[str], ...] = (
+    _set("big large huge giant"),
+    _set("small little tiny"),
+    _set("couple pair two"),
+    _set("grey gray"),
+    _set("red crimson scarlet"),
+    _set("gold golden"),
+    _set("below under beneath underneath"),
+    _set("above over"),
+)
+
+# Plurals that a suffix rule gets wrong.
+IRREGULAR_PLURALS: dict[str, str] = {
+    "mice": "mouse",
+    "geese": "goose",
+    "teeth": "tooth",
+    "feet": "foot",
+    "men": "man",
+    "women": "woman",
+    "children": "child",
+    "people": "person",
+    "oxen": "ox",
+    "cacti": "cactus",
+    "fungi": "fungus",
+    "octopi": "octopus",
+    "dice": "die",
+    "leaves": "leaf",
+    "wolves": "wolf",
+    "knives": "knife",
+    "wives": "wife",
+    "lives": "life",
+    "loaves": "loaf",
+    "halves": "half",
+    "calves": "calf",
+    "shelves": "shelf",
+    "elves": "elf",
+    "thieves": "thief",
+    "scarves": "scarf",
+    "hooves": "hoof",
+    "potatoes": "potato",
+    "tomatoes": "tomato",
+    "heroes": "hero",
+    "volcanoes": "volcano",
+    "mangoes": "mango",
+    "echoes": "echo",
+    "movies": "movie",
+    "cookies": "cookie",
+    "pies": "pie",
+    "ties": "tie",
+    "zombies": "zombie",
+    "brownies": "brownie",
+    "hippies": "hippie",
+    "species": "species",
+}
+
+# Words ending in "s" that are not plurals.
+_NOT_PLURAL: frozenset[str] = _set(
+    """
+    bus gas yes its his has was is this us plus lens news chess glass grass class moss dress
+    boss cross bass mass kiss octopus cactus platypus hippopotamus rhinoceros walrus circus
+    iris bonus virus campus census status canvas atlas bias tennis pants jeans scissors
+    glasses trousers shorts series sheep fish deer moose bison aircraft
+    """
+)
+
+_WORD_RE = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word as written (``text``) and its comparison key (``key``)."""
+
+    text: str
+    key: str
+
+    @property
+    def is_function_word(self) -> bool:
+        return self.key in FUNCTION_WORDS
+
+
+def fold(text: str) -> str:
+    """Case, width and accents folded: 'Café' and 'CAFE' fold alike."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def singular(word: str) -> str:
+    """A small plural-to-singular rule set for nouns that appear in prompts."""
+    if word in IRREGULAR_PLURALS:
+        return IRREGULAR_PLURALS[word]
+    if len(word) <= 3 or word in _NOT_PLURAL or not word.endswith("s"):
+        return word
+    if word.endswith(("ss", "us", "is")):
+        return word
+    if word.endswith("es") and word[:-2] in _NOT_PLURAL:  # buses, lenses, walruses
+        return word[:-2]
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zzes")):
+        return word[:-2]
+    return word[:-1]
+
+
+# Players type counts as digits ("3 mice") as often as words: both spell the same word.
+_NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve"
+NUMERALS: dict[int, str] = dict(enumerate(_NUMBER_WORDS.split()))
+
+
+def word_key(word: str) -> str:
+    """The key two spellings of the same word share; empty for a word with no letters."""
+    folded = fold(word).replace("’", "'")
+    if folded.endswith("'s"):
+        folded = folded[:-2]
+    letters = re.sub(r"[^\w\-]", "", folded).strip("-_")
+    if letters.isascii() and letters.isdigit():
+        return NUMERALS.get(int(letters), letters)
+    return singular(letters)
+
+
+def tokens(text: str) -> list[Token]:
+    """Words of a prompt or guess in order, with punctuation dropped."""
+    found = _WORD_RE.findall(unicodedata.normalize("NFKC", text))
+    return [Token(text=w, key=key) for w in found if (key := word_key(w))]
+
+
+def contrasting(key_a: str, key_b: str) -> bool:
+    """True when two different words are rival values of one attribute (red vs blue)."""
+    if key_a == key_b or same_meaning(key_a, key_b):
+        return False
+    return any(key_a in group and key_b in group for group in CONTRAST_SETS)
+
+
+def same_meaning(key_a: str, key_b: str) -> bool:
+    """True for listed synonyms in contrast sets (big/large), where embeddings are unreliable."""
+    return any(key_a in group and key_b in group for group in _SAME_MEANING)

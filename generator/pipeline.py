@@ -1,0 +1,311 @@
+"""Prompt in, ranked pictures out: DalleBart samples, the VQGAN draws, CLIP ranks.
+
+A model directory holds three subfolders in the published layouts:
+
+    dalle_bart/  config.json, flax_model.msgpack, tokenizer files, enwiki-words-frequency.txt
+    vqgan/       config.json, flax_model.msgpack
+    clip/        config.json, flax_model.msgpack, tokenizer files
+
+and optionally `model.json`: `{"name": ..., "sampling": {"condition_scale": ...}}` names the
+model for people and gives its own sampling defaults (a small model trained here draws best at a
+lower condition scale than DALL·E Mini's 10). Fields it leaves out keep SamplingConfig's defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+from PIL import Image
+
+from generator.checkpoint import CheckpointError, resolve_model_dir
+from generator.clip import CLIP, load_clip
+from generator.dalle_bart import DalleBart, load_dalle_bart
+from generator.sampler import SamplingConfig, sample_image_tokens
+from generator.text import DEFAULT_WORD_FREQUENCIES, normalize_text
+from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
+from generator.vqgan import VQGAN, load_vqgan
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "default"
+MODEL_DIR_ENV = "SIXFOLD_MODEL_DIR"
+SUBFOLDERS = ("dalle_bart", "vqgan", "clip")
+WORD_FREQUENCIES_NAME = "enwiki-words-frequency.txt"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclasses.dataclass(frozen=True)
+class Candidate:
+    """One generated picture with its CLIP score against the prompt and the seed that drew it."""
+
+    image: Image.Image
+    score: float
+    seed: int
+
+
+@dataclasses.dataclass(frozen=True)
+class GenerationResult:
+    """All candidates, best CLIP score first; `kept` are the first `keep` of them."""
+
+    prompt: str
+    text: str  # what DalleBart read: the prompt after normalisation
+    model_name: str
+    candidates: list[Candidate]
+    keep: int
+    sampling: SamplingConfig
+
+    @property
+    def kept(self) -> list[Candidate]:
+        return self.candidates[: self.keep]
+
+
+def default_model_dir() -> Path:
+    """The built-in model directory (`generator/weights/default/`)."""
+    return DEFAULT_MODEL_DIR
+
+
+def find_model_dir(path: str | os.PathLike[str] | None) -> Path:
+    """`path`, or the built-in weights when None; checked to hold the three model folders."""
+    if path is None:
+        if not DEFAULT_MODEL_DIR.is_dir() or not any(
+            (DEFAULT_MODEL_DIR / name).is_dir() for name in SUBFOLDERS
+        ):
+            raise CheckpointError(
+                f"the built-in weights are not installed ({DEFAULT_MODEL_DIR} has no model); "
+                f"pass a model directory with --model-dir (or {MODEL_DIR_ENV}) holding "
+                "dalle_bart/, vqgan/ and clip/"
+            )
+        directory = DEFAULT_MODEL_DIR
+    else:
+        directory = resolve_model_dir(path)
+    missing = [name for name in SUBFOLDERS if not (directory / name).is_dir()]
+    if missing:
+        raise CheckpointError(
+            f"{directory} is not a Sixfold model directory: missing "
+            + ", ".join(f"{name}/" for name in missing)
+            + " (it needs dalle_bart/, vqgan/ and clip/; see docs/real-checkpoints.md)"
+        )
+    return directory
+
+
+MODEL_INFO_FILE = "model.json"  # the model's name and sampling defaults
+
+
+def _read_model_json(directory: Path) -> dict[str, Any]:
+    path = directory / MODEL_INFO_FILE
+    if not path.is_file():
+        return {}
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        info = None
+    if not isinstance(info, dict):
+        raise CheckpointError(f'{path}: must be a JSON object like {{"name": ...}}')
+    return info
+
+
+def read_model_name(directory: Path) -> str:
+    """The `name` in `model.json` when there is one, else the directory's name."""
+    name = _read_model_json(directory).get("name")
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    return directory.resolve().name
+
+
+def read_default_sampling(directory: Path) -> SamplingConfig:
+    """The model's own sampling defaults from `model.json`, else SamplingConfig's."""
+    fields = _read_model_json(directory).get("sampling", {})
+    known = {field.name for field in dataclasses.fields(SamplingConfig)}
+    if not isinstance(fields, dict) or set(fields) - known:
+        raise CheckpointError(
+            f"{directory / 'model.json'}: 'sampling' must be an object with some of "
+            f"{sorted(known)}, got {fields!r}"
+        )
+    try:
+        return SamplingConfig(**fields)
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{directory / 'model.json'}: sampling: {error}") from None
+
+
+class Generator:
+    """Loads the three models once; `generate` draws and ranks pictures for a prompt."""
+
+    def __init__(
+        self,
+        model_dir: str | os.PathLike[str] | None = None,
+        dtype: Any = jnp.float32,
+        batch_size: int = 8,
+    ) -> None:
+        directory = find_model_dir(model_dir)
+        bart_dir = directory / "dalle_bart"
+        word_frequencies = bart_dir / WORD_FREQUENCIES_NAME
+        self._setup(
+            bart=load_dalle_bart(bart_dir, dtype=dtype),
+            vqgan=load_vqgan(directory / "vqgan"),  # fp32 always: fp16 VQGANs draw artefacts
+            clip=load_clip(directory / "clip"),
+            bart_tokenizer=load_bart_tokenizer(bart_dir),
+            # Real checkpoints ship this file beside the model; fall back to the built-in list.
+            word_frequencies=word_frequencies
+            if word_frequencies.is_file()
+            else DEFAULT_WORD_FREQUENCIES,
+            model_name=read_model_name(directory),
+            batch_size=batch_size,
+            sampling=read_default_sampling(directory),
+        )
+        self.model_dir: Path | None = directory
+
+    @classmethod
+    def from_parts(
+        cls,
+        bart: DalleBart,
+        vqgan: VQGAN,
+        clip: CLIP,
+        bart_tokenizer: Tokenizer,
+        word_frequencies: str | os.PathLike[str] = DEFAULT_WORD_FREQUENCIES,
+        model_name: str = "unnamed",
+        batch_size: int = 8,
+        sampling: SamplingConfig | None = None,
+    ) -> Generator:
+        """A generator over models already loaded (or freshly initialised)."""
+        generator = cls.__new__(cls)
+        generator._setup(
+            bart,
+            vqgan,
+            clip,
+            bart_tokenizer,
+            Path(word_frequencies),
+            model_name,
+            batch_size,
+            sampling or SamplingConfig(),
+        )
+        generator.model_dir = None
+        return generator
+
+    def _setup(
+        self,
+        bart: DalleBart,
+        vqgan: VQGAN,
+        clip: CLIP,
+        bart_tokenizer: Tokenizer,
+        word_frequencies: Path,
+        model_name: str,
+        batch_size: int,
+        sampling: SamplingConfig,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        grid = vqgan.config.num_tokens
+        if bart.config.image_length != grid:
+            raise CheckpointError(
+                f"DalleBart draws {bart.config.image_length} image tokens but the VQGAN decodes "
+                f"a grid of {grid}; they are not a pair"
+            )
+        if bart.config.image_codes > vqgan.config.n_embed:
+            raise CheckpointError(
+                f"DalleBart draws codes up to {bart.config.image_codes} but the VQGAN codebook "
+                f"has {vqgan.config.n_embed}; they are not a pair"
+            )
+        self.bart, self.vqgan, self.clip = bart, vqgan, clip
+        self.bart_tokenizer = bart_tokenizer
+        self.word_frequencies = word_frequencies
+        self.model_name = model_name
+        self.batch_size = batch_size
+        self.default_sampling = sampling  # what `generate` uses when not told otherwise
+
+    def prepare_text(self, prompt: str) -> str:
+        """The text DalleBart reads: normalised as in training when its config says so."""
+        if self.bart.config.normalize_text:
+            return normalize_text(prompt, self.word_frequencies)
+        return prompt
+
+    def generate(
+        self,
+        prompt: str,
+        candidates: int = 16,
+        keep: int = 6,
+        seed: int = 0,
+        sampling: SamplingConfig | None = None,
+        progress: Progress | None = None,
+    ) -> GenerationResult:
+        """Draw `candidates` pictures (seeds seed, seed+1, …) and rank them by CLIP score."""
+        _check_request(prompt, candidates, keep, seed)
+        sampling = sampling or self.default_sampling
+        report = progress or _ignore_progress
+        seeds = list(range(seed, seed + candidates))
+
+        report("encode", 0, 1)
+        text = self.prepare_text(prompt)
+        length = self.bart.config.max_text_length
+        input_ids, mask = encode_texts(self.bart_tokenizer, [text], length)
+        # Super-conditioning contrasts with the empty prompt, tokenised without normalisation.
+        uncond_ids, uncond_mask = encode_texts(self.bart_tokenizer, [""], length)
+        report("encode", 1, 1)
+
+        tokens = self._in_batches(
+            "sample",
+            seeds,
+            report,
+            lambda chunk: sample_image_tokens(
+                self.bart, input_ids, mask, uncond_ids, uncond_mask, chunk, sampling
+            ),
+        )
+        pixels = self._in_batches("decode", tokens, report, self._draw)
+        # CLIP judges the prompt as the person wrote it, as dalle-mini's reranking does.
+        scores = self._in_batches(
+            "rank", pixels, report, lambda chunk: np.asarray(self.clip.score([prompt], chunk))[:, 0]
+        )
+
+        ranked = sorted(
+            (
+                Candidate(Image.fromarray(image), float(score), seed)
+                for image, score, seed in zip(pixels, scores, seeds, strict=True)
+            ),
+            key=lambda candidate: -candidate.score,  # stable: equal scores keep seed order
+        )
+        return GenerationResult(prompt, text, self.model_name, ranked, keep, sampling)
+
+    def _draw(self, tokens: np.ndarray) -> np.ndarray:
+        images = np.asarray(self.vqgan.decode_code(tokens))
+        # As dalle-mini: clip to [0, 1], scale, truncate to uint8.
+        return (np.clip(images, 0.0, 1.0) * 255).astype(np.uint8)
+
+    def _in_batches(
+        self,
+        stage: str,
+        items: Sequence[Any] | np.ndarray,
+        report: Progress,
+        work: Callable[[Any], Any],
+    ) -> np.ndarray:
+        total = len(items)
+        report(stage, 0, total)
+        parts = []
+        for start, chunk in _chunks(items, self.batch_size):
+            parts.append(np.asarray(work(chunk)))
+            report(stage, start + len(chunk), total)
+        return np.concatenate(parts)
+
+
+def _chunks(items: Sequence[Any] | np.ndarray, size: int) -> Iterator[tuple[int, Any]]:
+    for start in range(0, len(items), size):
+        yield start, items[start : start + size]
+
+
+def _check_request(prompt: str, candidates: int, keep: int, seed: int) -> None:
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise ValueError("the prompt is empty")
+    if not isinstance(candidates, int) or candidates < 1:
+        raise ValueError(f"candidates must be a positive integer, got {candidates!r}")
+    if not isinstance(keep, int) or not 1 <= keep <= candidates:
+        raise ValueError(f"keep must be between 1 and candidates={candidates}, got {keep!r}")
+    if not isinstance(seed, int) or seed < 0 or seed + candidates > 2**32:
+        raise ValueError(f"seed must be an integer in 0…{2**32 - candidates}, got {seed!r}")
+
+
+def _ignore_progress(stage: str, done: int, total: int) -> None:
+    pass

@@ -1,0 +1,68 @@
+"""`python -m generator.training STEP --out DIR [--size small]`: train the built-in model.
+
+STEP is one of scenes, tokenizer, vqgan, dalle_bart, clip, assemble, evaluate, `all` (every
+step in order) or `export` (ship DIR's evaluated model into generator/weights/default/). Every
+step resumes where an interrupted run stopped. `time` (no --out needed) measures seconds per
+step of each stage on this machine and extrapolates the whole run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator.training.configs import CONFIGS, get_config
+from generator.training.paths import claim_run
+from generator.training.run import ALL, STEPS, run_steps
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m generator.training",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("step", choices=[*STEPS, "all", "export", "time"])
+    parser.add_argument("--out", type=Path, help="the run directory (all steps but time)")
+    parser.add_argument("--size", choices=sorted(CONFIGS), default="small")
+    parser.add_argument(
+        "--stop-after",
+        type=int,
+        default=None,
+        metavar="N",
+        help="stop each training step at step N (it resumes from there later)",
+    )
+    parser.add_argument(
+        "--target",
+        type=Path,
+        default=None,
+        help="export: where to ship the model (default generator/weights/default)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    config = get_config(args.size)
+    if args.step == "time":
+        from generator.training.timing import measure, print_table
+
+        print_table(config, measure(config))
+        return 0
+    if args.out is None:
+        print("error: --out DIR is required for this step", file=sys.stderr)
+        return 2
+    paths = claim_run(args.out, config)
+    if args.step == "export":
+        from generator.training.export import DEFAULT_TARGET, export_model
+
+        target = export_model(paths, config, args.target or DEFAULT_TARGET)
+        print(f"exported to {target}")
+        return 0
+    run_steps(list(ALL) if args.step == "all" else [args.step], paths, config, args.stop_after)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

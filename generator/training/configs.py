@@ -1,0 +1,236 @@
+"""Training configurations, one per size: `tiny` for tests, `small` for the shipped model.
+
+Sizes were chosen for cost on a 2-core CPU. The VQGAN is f8 at 64×64 pixels, so an image is an
+8×8 grid of 64 tokens: DalleBart's cost grows with the token count (attention and the number of
+sequential sampling steps), and 64 tokens are 4× cheaper than the 256 of an f4 grid while
+emoji objects of 16-40 px still span 2-5 tokens. The model sizes keep every stage's float32
+weights small enough for the whole model to ship in under 60 MB.
+
+Vocabulary sizes of DalleBart's text side and CLIP's text tower are not set here: they are read
+from the tokenizers trained on the captions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from generator.vqgan import VQGANConfig
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    image_size: int
+    train_scenes: int  # rendered once; VQGAN, DalleBart and CLIP all train on them
+    chunk: int  # scenes rendered (and codes encoded) per resumable chunk
+    bart_vocab_size: int
+    clip_vocab_size: int
+    psnr_scenes: int  # held-out scenes the VQGAN is evaluated on
+
+
+@dataclasses.dataclass(frozen=True)
+class OptimizerConfig:
+    learning_rate: float
+    warmup_steps: int
+    steps: int
+    batch_size: int
+    weight_decay: float = 0.0
+    clip_norm: float = 1.0
+    checkpoint_every: int = 200
+
+
+@dataclasses.dataclass(frozen=True)
+class VQGANTrainingConfig:
+    model: VQGANConfig
+    optimizer: OptimizerConfig
+    crop: int  # side of the random crops it trains on first (more scenes per step)
+    # From this step on it trains on whole scenes (as many pixels per step as the crops): the
+    # normalisation statistics and the attention grid then match what it sees when encoding.
+    full_images_from: int | None = None
+    quantize_after: int = 0  # steps of plain autoencoder training before quantization starts
+    commitment: float = 0.25  # beta of the VQ-VAE commitment loss
+    restart_every: int = 100  # steps between dead-code restarts
+    restart_below: float = 0.03  # a code is dead under this average uses per batch
+    usage_decay: float = 0.99
+
+
+@dataclasses.dataclass(frozen=True)
+class DalleBartTrainingConfig:
+    model: dict[str, Any]  # DalleBartConfig fields; vocabulary and image sizes are filled in
+    optimizer: OptimizerConfig
+    caption_dropout: float = 0.15  # share of captions replaced by "" (the unconditional branch)
+
+
+@dataclasses.dataclass(frozen=True)
+class CLIPTrainingConfig:
+    text: dict[str, Any]  # CLIPTextConfig fields; vocab_size is filled in from the tokenizer
+    vision: dict[str, Any]  # CLIPVisionConfig fields; image_size is filled in
+    projection_dim: int
+    optimizer: OptimizerConfig
+    max_logit_scale: float = 4.6052  # ln(100), CLIP's clamp
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    name: str
+    seed: int
+    data: DataConfig
+    vqgan: VQGANTrainingConfig
+    dalle_bart: DalleBartTrainingConfig
+    clip: CLIPTrainingConfig
+    evaluation_prompts: int = 100
+    contact_sheet_prompts: int = 8
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-friendly summary (written beside the run, and into the model card)."""
+        return _jsonable(dataclasses.asdict(self))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    if dataclasses.is_dataclass(value):
+        return _jsonable(
+            value.to_dict() if hasattr(value, "to_dict") else dataclasses.asdict(value)
+        )
+    return value
+
+
+def tiny() -> TrainingConfig:
+    """Seconds per stage on a CPU: for tests of the pipeline, not for pictures."""
+    return TrainingConfig(
+        name="tiny",
+        seed=0,
+        data=DataConfig(
+            image_size=32,
+            train_scenes=192,
+            chunk=64,
+            bart_vocab_size=600,
+            clip_vocab_size=600,
+            psnr_scenes=16,
+        ),
+        vqgan=VQGANTrainingConfig(
+            model=VQGANConfig(
+                ch=32,
+                ch_mult=(1, 1, 1, 1),
+                num_res_blocks=1,
+                attn_resolutions=(),
+                z_channels=32,
+                resolution=32,
+                n_embed=64,
+                embed_dim=8,
+            ),
+            optimizer=OptimizerConfig(3e-3, 2, 8, 8, checkpoint_every=4),
+            crop=16,
+            restart_every=4,
+        ),
+        dalle_bart=DalleBartTrainingConfig(
+            model=dict(
+                d_model=32,
+                encoder_layers=1,
+                decoder_layers=1,
+                encoder_attention_heads=2,
+                decoder_attention_heads=2,
+                encoder_ffn_dim=64,
+                decoder_ffn_dim=64,
+                max_text_length=32,
+            ),
+            optimizer=OptimizerConfig(3e-3, 2, 8, 16, weight_decay=0.01, checkpoint_every=4),
+        ),
+        clip=CLIPTrainingConfig(
+            text=dict(
+                hidden_size=32,
+                intermediate_size=64,
+                num_hidden_layers=1,
+                num_attention_heads=2,
+                max_position_embeddings=32,
+            ),
+            vision=dict(
+                hidden_size=32,
+                intermediate_size=64,
+                num_hidden_layers=1,
+                num_attention_heads=2,
+                patch_size=8,
+            ),
+            projection_dim=16,
+            optimizer=OptimizerConfig(3e-3, 2, 8, 16, weight_decay=0.01, checkpoint_every=4),
+        ),
+        evaluation_prompts=8,
+        contact_sheet_prompts=2,
+    )
+
+
+def small() -> TrainingConfig:
+    """The shipped model: the whole run fits in under 3 hours on a 2-core CPU."""
+    return TrainingConfig(
+        name="small",
+        seed=0,
+        data=DataConfig(
+            image_size=64,
+            train_scenes=60_000,
+            chunk=2_000,
+            bart_vocab_size=1024,
+            clip_vocab_size=1024,
+            psnr_scenes=500,
+        ),
+        vqgan=VQGANTrainingConfig(
+            model=VQGANConfig(
+                ch=32,
+                ch_mult=(1, 2, 2, 4),
+                num_res_blocks=1,
+                attn_resolutions=(),  # the middle block still attends over the 8×8 grid
+                z_channels=64,
+                resolution=64,
+                n_embed=1024,
+                embed_dim=32,  # low-dimensional codes are used more evenly
+            ),
+            optimizer=OptimizerConfig(1e-3, 200, 3000, 32, checkpoint_every=250),
+            crop=32,
+            full_images_from=1250,
+            quantize_after=200,
+        ),
+        dalle_bart=DalleBartTrainingConfig(
+            model=dict(
+                d_model=256,
+                encoder_layers=2,
+                decoder_layers=4,
+                encoder_attention_heads=4,
+                decoder_attention_heads=4,
+                encoder_ffn_dim=512,
+                decoder_ffn_dim=512,
+                max_text_length=32,
+            ),
+            optimizer=OptimizerConfig(1e-3, 200, 2500, 64, weight_decay=0.01, checkpoint_every=250),
+        ),
+        clip=CLIPTrainingConfig(
+            text=dict(
+                hidden_size=128,
+                intermediate_size=512,
+                num_hidden_layers=3,
+                num_attention_heads=4,
+                max_position_embeddings=32,
+            ),
+            vision=dict(
+                hidden_size=128,
+                intermediate_size=512,
+                num_hidden_layers=4,
+                num_attention_heads=4,
+                patch_size=8,
+            ),
+            projection_dim=128,
+            optimizer=OptimizerConfig(
+                5e-4, 100, 2000, 128, weight_decay=0.05, checkpoint_every=250
+            ),
+        ),
+    )
+
+
+CONFIGS = {"tiny": tiny, "small": small}
+
+
+def get_config(name: str) -> TrainingConfig:
+    if name not in CONFIGS:
+        raise ValueError(f"unknown training size {name!r}; expected one of {sorted(CONFIGS)}")
+    return CONFIGS[name]()

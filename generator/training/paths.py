@@ -1,0 +1,93 @@
+"""Where each step of a training run keeps its files, under the run's --out directory."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.pipeline import MODEL_INFO_FILE
+from generator.training.configs import TrainingConfig
+
+RUN_FILE = "run.json"
+
+
+class RunMismatchError(RuntimeError):
+    """The --out directory belongs to a run of another configuration."""
+
+
+@dataclass(frozen=True)
+class RunPaths:
+    root: Path
+
+    @property
+    def scenes(self) -> Path:
+        return self.root / "scenes"
+
+    @property
+    def bart_tokenizer(self) -> Path:
+        return self.root / "tokenizers" / "bart"
+
+    @property
+    def clip_tokenizer(self) -> Path:
+        return self.root / "tokenizers" / "clip"
+
+    @property
+    def vqgan(self) -> Path:
+        return self.root / "vqgan"
+
+    @property
+    def codes(self) -> Path:
+        return self.root / "codes"
+
+    @property
+    def dalle_bart(self) -> Path:
+        return self.root / "dalle_bart"
+
+    @property
+    def clip(self) -> Path:
+        return self.root / "clip"
+
+    @property
+    def evaluation(self) -> Path:
+        return self.root / "evaluation"
+
+    @property
+    def model(self) -> Path:
+        """The finished model, in the layout `Generator` loads (dalle_bart/, vqgan/, clip/)."""
+        return self.root / "model"
+
+    @staticmethod
+    def trained(stage: Path) -> Path:
+        """A stage's trained model in the published layout (updated at every checkpoint)."""
+        return stage / "model"
+
+
+def claim_run(root: Path, config: TrainingConfig) -> RunPaths:
+    """Create the run directory, or check that an existing one was made with this config."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / RUN_FILE
+    described = config.describe()
+    if path.exists():
+        recorded = json.loads(path.read_text("utf-8"))
+        if recorded != described:
+            raise RunMismatchError(
+                f"{root} holds a run of configuration {recorded.get('name')!r} with other "
+                f"settings than {config.name!r} has now; use another --out directory"
+            )
+    else:
+        path.write_text(json.dumps(described, indent=2) + "\n", "utf-8")
+    return RunPaths(root)
+
+
+def update_model_info(paths: RunPaths, **fields: object) -> None:
+    """Set fields of the assembled model's model.json, keeping the others.
+
+    `assemble` writes the name and `evaluate` the sampling defaults; either may run again
+    without undoing the other.
+    """
+    path = paths.model / MODEL_INFO_FILE
+    info = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    info.update(fields)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(info, indent=2) + "\n", "utf-8")

@@ -1,0 +1,113 @@
+"""The training run, step by step. Every step resumes: finished work is kept and skipped.
+
+scenes      render the captioned training scenes
+tokenizer   train the BART (DalleBart) and CLIP byte-level BPE tokenizers on the captions
+vqgan       train the VQGAN
+dalle_bart  encode the scenes with the VQGAN once, then train DalleBart
+clip        train CLIP on (caption, scene) pairs
+evaluate    compute the model card's figures and draw the contact sheet
+assemble    gather the three models into DIR/model/ (the layout `Generator` loads)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+
+from generator.text import normalize_text
+from generator.training.bpe import train_bart_tokenizer, train_clip_tokenizer
+from generator.training.configs import TrainingConfig
+from generator.training.dataset import load_scenes, render_scenes
+from generator.training.evaluate import evaluate
+from generator.training.paths import RunPaths, update_model_info
+from generator.training.train_clip import train_clip
+from generator.training.train_dalle_bart import train_dalle_bart
+from generator.training.train_vqgan import train_vqgan
+
+TIMINGS_FILE = "timings.json"
+
+
+def step_scenes(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
+    del stop_after
+    data = config.data
+    render_scenes(paths.scenes, data.train_scenes, data.image_size, data.chunk)
+
+
+def step_tokenizer(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
+    del stop_after
+    scenes = load_scenes(paths.scenes, config.data.train_scenes, config.data.image_size)
+    if not (paths.bart_tokenizer / "tokenizer.json").exists():
+        # DalleBart reads normalised text, so its tokenizer learns normalised captions.
+        normalised = [normalize_text(caption) for caption in scenes.captions]
+        train_bart_tokenizer(normalised, paths.bart_tokenizer, config.data.bart_vocab_size)
+    if not (paths.clip_tokenizer / "tokenizer.json").exists():
+        train_clip_tokenizer(scenes.captions, paths.clip_tokenizer, config.data.clip_vocab_size)
+
+
+def step_vqgan(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
+    train_vqgan(paths, config, stop_after)
+
+
+def step_dalle_bart(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
+    train_dalle_bart(paths, config, stop_after)
+
+
+def step_clip(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
+    train_clip(paths, config, stop_after)
+
+
+def step_evaluate(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
+    del stop_after
+    metrics = evaluate(paths, config)
+    print(json.dumps(metrics, indent=2))
+
+
+def step_assemble(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
+    """Copy the three trained models into DIR/model/{dalle_bart,vqgan,clip}/."""
+    del stop_after
+    target = paths.model
+    for name, stage in (
+        ("dalle_bart", paths.dalle_bart),
+        ("vqgan", paths.vqgan),
+        ("clip", paths.clip),
+    ):
+        source = paths.trained(stage)
+        if not source.is_dir():
+            raise FileNotFoundError(f"{source} does not exist: run the '{name}' step first")
+        if (target / name).exists():
+            shutil.rmtree(target / name)
+        shutil.copytree(source, target / name)
+    update_model_info(paths, name=f"sixfold-emoji-{config.name}")
+
+
+Step = Callable[[RunPaths, TrainingConfig, "int | None"], None]
+STEPS: dict[str, Step] = {
+    "scenes": step_scenes,
+    "tokenizer": step_tokenizer,
+    "vqgan": step_vqgan,
+    "dalle_bart": step_dalle_bart,
+    "clip": step_clip,
+    "evaluate": step_evaluate,
+    "assemble": step_assemble,
+}
+ALL = ("scenes", "tokenizer", "vqgan", "dalle_bart", "clip", "assemble", "evaluate")
+
+
+def run_steps(
+    names: list[str], paths: RunPaths, config: TrainingConfig, stop_after: int | None
+) -> None:
+    for name in names:
+        print(f"== {name} ==", flush=True)
+        started = time.monotonic()
+        STEPS[name](paths, config, stop_after)
+        record_step_time(paths, name, time.monotonic() - started)
+
+
+def record_step_time(paths: RunPaths, name: str, seconds: float) -> None:
+    """Add to the wall time of a step (all sessions of a resumed run), for the model card."""
+    path = paths.root / TIMINGS_FILE
+    timings = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    timings[name] = round(timings.get(name, 0.0) + seconds, 1)
+    path.write_text(json.dumps(timings, indent=2) + "\n", "utf-8")

@@ -1,0 +1,143 @@
+"""`python -m generator.training time --size small`: seconds per step of each stage, and the
+whole run extrapolated from them, measured on this machine with synthetic inputs of the real
+shapes (no run directory needed). Compile time is reported apart from the steady state.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from generator.clip import CLIPConfig, CLIPTextConfig, CLIPVisionConfig, init_clip
+from generator.dalle_bart import DalleBartConfig, init_dalle_bart
+from generator.training import train_clip, train_dalle_bart, train_vqgan
+from generator.training.codes import ENCODE_BATCH
+from generator.training.configs import TrainingConfig
+from generator.training.optim import make_optimizer, strong_types
+from generator.training.splits import draw_samples
+from generator.vqgan import init_vqgan
+
+TEXT_LENGTH = 16  # a typical caption's tokens; the rest of max_text_length is padding
+
+
+def _time(run: Callable[[], Any], repeats: int) -> tuple[float, float]:
+    """(first call incl. compilation, mean of the following calls) in seconds."""
+    started = time.perf_counter()
+    jax.block_until_ready(run())
+    first = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in range(repeats):
+        jax.block_until_ready(run())
+    return first, (time.perf_counter() - started) / repeats
+
+
+def _vqgan(config: TrainingConfig, repeats: int) -> tuple[float, float]:
+    vq = config.vqgan
+    optimizer = make_optimizer(vq.optimizer)
+    step = train_vqgan.make_train_step(vq, optimizer)
+    params = strong_types(init_vqgan(vq.model, jax.random.key(0)).params)
+    state = [params, optimizer.init(params), jnp.zeros(vq.model.n_embed)]
+    shape = (vq.optimizer.batch_size, vq.crop, vq.crop, 3)
+    images = jnp.asarray(np.random.default_rng(0).random(shape), jnp.float32)
+
+    def run() -> Any:
+        phase = train_vqgan.StepPhase.at(1, vq)
+        state[0], state[1], state[2], metrics = step(*state, images, jax.random.key(0), phase)
+        return metrics["loss"]
+
+    return _time(run, repeats)
+
+
+def _dalle_bart(config: TrainingConfig, repeats: int) -> tuple[float, float]:
+    vq = config.vqgan.model
+    model_config = DalleBartConfig(
+        **config.dalle_bart.model,
+        encoder_vocab_size=config.data.bart_vocab_size,
+        image_vocab_size=vq.n_embed,
+        image_length=vq.num_tokens,
+    )
+    optimizer = make_optimizer(config.dalle_bart.optimizer)
+    step = train_dalle_bart.make_train_step(model_config, optimizer)
+    params = strong_types(init_dalle_bart(model_config, jax.random.key(0)).params)
+    state = [params, optimizer.init(params)]
+    batch = config.dalle_bart.optimizer.batch_size
+    length = model_config.max_text_length
+    ids = np.ones((batch, length), np.int32)
+    mask = (np.arange(length) < TEXT_LENGTH).astype(np.int32)[None].repeat(batch, 0)
+    codes = np.random.default_rng(0).integers(0, vq.n_embed, (batch, vq.num_tokens))
+
+    def run() -> Any:
+        state[0], state[1], metrics = step(*state, ids, mask, codes.astype(np.int32))
+        return metrics["loss"]
+
+    return _time(run, repeats)
+
+
+def _clip(config: TrainingConfig, repeats: int) -> tuple[float, float]:
+    settings = config.clip
+    model_config = CLIPConfig(
+        text_config=CLIPTextConfig(vocab_size=config.data.clip_vocab_size, **settings.text),
+        vision_config=CLIPVisionConfig(image_size=config.data.image_size, **settings.vision),
+        projection_dim=settings.projection_dim,
+    )
+    optimizer = make_optimizer(settings.optimizer)
+    step = train_clip.make_train_step(model_config, settings, optimizer)
+    params = strong_types(init_clip(model_config, jax.random.key(0)).params)
+    state = [params, optimizer.init(params)]
+    batch, size = settings.optimizer.batch_size, config.data.image_size
+    length = model_config.text_config.max_position_embeddings
+    ids = np.arange(batch * length, dtype=np.int32).reshape(batch, length) % 500
+    mask = np.ones_like(ids)
+    pixels = np.random.default_rng(0).normal(size=(batch, 3, size, size)).astype(np.float32)
+
+    def run() -> Any:
+        state[0], state[1], metrics = step(*state, ids, mask, pixels)
+        return metrics["loss"]
+
+    return _time(run, repeats)
+
+
+def _encode(config: TrainingConfig, repeats: int) -> tuple[float, float]:
+    model = init_vqgan(config.vqgan.model, jax.random.key(0))
+    size = config.data.image_size
+    images = np.random.default_rng(0).random((ENCODE_BATCH, size, size, 3)).astype(np.float32)
+    return _time(lambda: model.encode(images), repeats)
+
+
+def _render(config: TrainingConfig, repeats: int) -> tuple[float, float]:
+    draw_samples(0, 50, "train", config.data.image_size)  # warm the glyph caches
+    return _time(lambda: draw_samples(1000, 200, "train", config.data.image_size), repeats)
+
+
+def measure(config: TrainingConfig, repeats: int = 3) -> list[tuple[str, float, float, float]]:
+    """Rows of (stage, compile seconds, seconds per unit, units in the run)."""
+    data = config.data
+    per_batch_encode = data.train_scenes / ENCODE_BATCH
+    stages = [
+        ("render scenes (per 200)", _render, data.train_scenes / 200),
+        ("vqgan step", _vqgan, config.vqgan.optimizer.steps),
+        (f"encode (per {ENCODE_BATCH} scenes)", _encode, per_batch_encode),
+        ("dalle_bart step", _dalle_bart, config.dalle_bart.optimizer.steps),
+        ("clip step", _clip, config.clip.optimizer.steps),
+    ]
+    rows = []
+    for name, function, units in stages:
+        first, steady = function(config, repeats)
+        rows.append((name, first, steady, units))
+    return rows
+
+
+def print_table(config: TrainingConfig, rows: list[tuple[str, float, float, float]]) -> None:
+    print(f"size {config.name!r} on {jax.devices()[0].platform} ({jax.device_count()} device(s))")
+    print(f"{'stage':28} {'first call s':>12} {'s/unit':>9} {'units':>8} {'total min':>10}")
+    total = 0.0
+    for name, first, steady, units in rows:
+        minutes = (first + steady * units) / 60
+        total += minutes
+        print(f"{name:28} {first:12.1f} {steady:9.3f} {units:8.0f} {minutes:10.1f}")
+    print(f"{'all (without evaluation)':28} {'':12} {'':9} {'':8} {total:10.1f}")

@@ -1,0 +1,1 @@
+"""Puzzles: prompts, the daily puzzles and their images, curation, and the nightly generation."""

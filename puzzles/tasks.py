@@ -1,0 +1,48 @@
+"""Celery tasks: thin wrappers that call runs.py.
+
+`prepare_puzzles` runs nightly from beat (the schedule lives in django-celery-beat, editable in
+the admin) and sends one `generate_puzzle` per puzzle to the generation queue, which a worker
+with `--pool=solo` serves (JAX must not be forked).
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.db import transaction
+
+from puzzles import runs
+
+
+@shared_task(name="puzzles.prepare_puzzles")
+def prepare_puzzles() -> list[int]:
+    """Make sure the next days' puzzles exist and queue their generation."""
+    puzzle_ids = runs.prepare_upcoming()
+    for puzzle_id in puzzle_ids:
+        enqueue_generation(puzzle_id)
+    return puzzle_ids
+
+
+@shared_task(
+    bind=True,
+    name="puzzles.generate_puzzle",
+    # Acknowledge after the run, so a worker that dies mid-run gets the message again; the claim
+    # makes a second delivery harmless.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,  # runs.after_failure decides when to stop
+)
+def generate_puzzle(self, puzzle_id: int) -> str:  # type: ignore[no-untyped-def]
+    outcome = runs.generate_puzzle(puzzle_id)
+    if outcome is runs.Outcome.FAILED:
+        step = runs.after_failure(puzzle_id)
+        if step.retry_in is not None:
+            raise self.retry(countdown=step.retry_in)
+    return outcome.value
+
+
+def enqueue_generation(puzzle_id: int) -> None:
+    """Queue a generation once the current transaction (if any) has committed."""
+    transaction.on_commit(
+        lambda: generate_puzzle.apply_async((puzzle_id,), queue=settings.SIXFOLD_GENERATION_QUEUE)
+    )

@@ -1,0 +1,78 @@
+"""Fixtures shared by every layer: the real services (PostgreSQL, Redis) and the tiny model.
+
+Tests that need PostgreSQL are marked `postgres`, tests that need Redis `redis`. Without the
+service (DATABASE_URL not a PostgreSQL URL, REDIS_URL unset or unreachable) they skip with a
+reason that says so; with SIXFOLD_REQUIRE_SERVICES=1 (CI, `.ci/run`) they fail instead.
+
+Nothing here imports Django at module level: the generator tests run with `-p no:django`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def services_required() -> bool:
+    return os.environ.get("SIXFOLD_REQUIRE_SERVICES", "") not in ("", "0")
+
+
+def postgres_missing() -> str | None:
+    """Why the PostgreSQL tests cannot run, or None when they can."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        return "needs PostgreSQL: set DATABASE_URL=postgres://USER@HOST:PORT/NAME"
+    return None
+
+
+@functools.cache
+def redis_missing() -> str | None:
+    """Why the Redis tests cannot run, or None when they can."""
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return "needs Redis: set REDIS_URL=redis://HOST:PORT/DB"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return f"needs Redis, but {url} does not answer: {error}"
+    return None
+
+
+def _missing_service(item: pytest.Item) -> str | None:
+    if item.get_closest_marker("postgres") and (reason := postgres_missing()):
+        return reason
+    if item.get_closest_marker("redis") and (reason := redis_missing()):
+        return reason
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = _missing_service(item)
+    if reason is None:
+        return
+    if services_required():
+        pytest.fail(f"SIXFOLD_REQUIRE_SERVICES is set and this test {reason}", pytrace=False)
+    pytest.skip(f"service absent: this test {reason}")
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random-weight generator model (all three parts), written once per test session."""
+    testing = pytest.importorskip(
+        "generator.testing", reason="generator.testing (the tiny test model) is not there yet"
+    )
+    return Path(testing.write_tiny_model(tmp_path_factory.mktemp("tiny-model"), seed=0))
+
+
+@pytest.fixture
+def media_root(settings: object, tmp_path: Path) -> Iterator[Path]:
+    """Media files of this test in its own temporary folder."""
+    root = tmp_path / "media"
+    settings.MEDIA_ROOT = root  # type: ignore[attr-defined]
+    yield root

@@ -1,0 +1,43 @@
+"""Fixtures of the game tests: published puzzles with six small PNG pictures, and players."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from game_fixtures import ANSWER, make_published_puzzle
+
+from puzzles.calendar import puzzle_day
+from puzzles.models import Puzzle
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(media_root: Path) -> Path:
+    return media_root
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Rate-limit counters live in the cache; each test starts with none.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def make_puzzle(transactional_db: None) -> Callable[..., Puzzle]:
+    # Transactional: guesses go through database_sync_to_async, which closes the connection it
+    # ran on (CONN_MAX_AGE = 0 under ASGI); on PostgreSQL that would end a test wrapped in a
+    # transaction.
+    def make(text: str, days_ago: int = 0, **kwargs: Any) -> Puzzle:
+        return make_published_puzzle(text, puzzle_day() - timedelta(days=days_ago), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def puzzle(make_puzzle: Callable[..., Puzzle]) -> Puzzle:
+    return make_puzzle(ANSWER)

@@ -1,0 +1,36 @@
+"""The built-in model in generator/weights/default/ loads and draws a puzzle on the CPU."""
+
+from pathlib import Path
+
+import pytest
+
+from generator.training.export import MAX_BYTES, directory_bytes
+
+WEIGHTS = Path(__file__).resolve().parents[3] / "generator" / "weights" / "default"
+
+
+@pytest.fixture(scope="module")
+def generator():
+    if not (WEIGHTS / "dalle_bart").is_dir():
+        pytest.skip(
+            f"NO BUILT-IN WEIGHTS YET: {WEIGHTS / 'dalle_bart'} does not exist. Train them with "
+            "`python -m generator.training all --out runs/small` and ship them with "
+            "`python -m generator.training export --out runs/small`."
+        )
+    from generator.pipeline import Generator
+
+    return Generator()
+
+
+def test_the_shipped_weights_fit_the_budget(generator):
+    assert directory_bytes(WEIGHTS) <= MAX_BYTES
+
+
+def test_the_shipped_weights_draw_six_pictures_for_a_prompt(generator):
+    result = generator.generate(
+        "two small penguins to the left of a sailboat on a beach", candidates=6, keep=6, seed=0
+    )
+    assert len(result.kept) == 6
+    for candidate in result.kept:
+        assert candidate.image.size[0] >= 64 and candidate.image.size[1] >= 64
+    assert len({candidate.image.tobytes() for candidate in result.kept}) == 6

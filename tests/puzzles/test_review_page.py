@@ -1,0 +1,81 @@
+"""The review page of a generated puzzle: every candidate with its score, pick six, publish."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from puzzles import runs, services
+from puzzles.calendar import puzzle_day
+from puzzles.models import Prompt, Puzzle
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("use_tiny_model")]
+
+
+@pytest.fixture
+def reviewed(make_prompt: Callable[..., Prompt], settings: Any) -> Puzzle:
+    settings.SIXFOLD_AUTO_PUBLISH = False
+    make_prompt("a tiger in the desert")
+    [puzzle] = services.ensure_puzzles(puzzle_day() + timedelta(days=1), 1)
+    runs.generate_puzzle(puzzle.pk)
+    return Puzzle.objects.get(pk=puzzle.pk)
+
+
+def test_it_shows_every_candidate_with_its_score_and_serves_the_images(
+    curator: User, reviewed: Puzzle
+) -> None:
+    client = Client()
+    client.force_login(curator)
+    page = client.get(reverse("admin:puzzles_puzzle_review", args=[reviewed.pk])).content.decode()
+    for image in reviewed.candidates.all():
+        assert f'src="{image.file.url}"' in page
+        assert f"score {image.score:.2f}" in page
+        response = client.get(image.file.url)
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+
+
+def test_a_curator_reorders_picks_an_unselected_candidate_and_publishes(
+    curator: User, reviewed: Puzzle, django_capture_on_commit_callbacks: Any
+) -> None:
+    candidates = list(reviewed.candidates.order_by("rank"))
+    order = [candidates[6], *candidates[:5]]  # the seventh, unselected one goes first
+    form = {f"position-{image.pk}": str(position) for position, image in enumerate(order, 1)}
+    client = Client()
+    client.force_login(curator)
+    url = reverse("admin:puzzles_puzzle_review", args=[reviewed.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {**form, "publish": "1"}, follow=True)
+    assert b"is published" in response.content
+    puzzle = Puzzle.objects.get(pk=reviewed.pk)
+    assert puzzle.state == Puzzle.State.PUBLISHED and puzzle.published_by == curator
+    assert list(puzzle.images) == order
+
+
+def test_a_bad_pick_is_refused_with_a_message(curator: User, reviewed: Puzzle) -> None:
+    first = reviewed.candidates.order_by("rank").first()
+    client = Client()
+    client.force_login(curator)
+    url = reverse("admin:puzzles_puzzle_review", args=[reviewed.pk])
+    response = client.post(url, {f"position-{first.pk}": "9", "publish": "1"}, follow=True)
+    assert b"Give positions 1 to 6, each to one image" in response.content
+    assert Puzzle.objects.get(pk=reviewed.pk).state == Puzzle.State.REVIEW
+
+
+def test_regenerating_from_the_review_page_queues_a_new_run(
+    curator: User, reviewed: Puzzle
+) -> None:
+    client = Client()
+    client.force_login(curator)
+    url = reverse("admin:puzzles_puzzle_review", args=[reviewed.pk])
+    response = client.post(url, {"regenerate": "1"}, follow=True)
+    assert b"Queued for a new generation" in response.content
+    puzzle = Puzzle.objects.get(pk=reviewed.pk)
+    assert (puzzle.state, puzzle.attempts) == (Puzzle.State.SCHEDULED, 0)
+    assert puzzle.images.count() == 6  # kept until the new pictures exist
