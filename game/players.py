@@ -21,6 +21,8 @@ _REFRESH_WHEN_LEFT = timedelta(days=300)
 
 CODE_PREFIX = "S1"  # the code format's version
 _CODE_SALT = "game.players.transfer-code"
+_ID_BYTES, _CHECKSUM_BYTES = 16, 5
+_BODY_LENGTH = -(-(_ID_BYTES + _CHECKSUM_BYTES) * 8 // 5)  # base32 characters, padding dropped
 
 
 class BadCode(ValueError):
@@ -53,7 +55,7 @@ def switch_player(session: SessionBase, player: uuid.UUID) -> None:
 
 
 def _checksum(raw: bytes) -> bytes:
-    return salted_hmac(_CODE_SALT, raw).digest()[:5]
+    return salted_hmac(_CODE_SALT, raw).digest()[:_CHECKSUM_BYTES]
 
 
 def transfer_code(player: uuid.UUID) -> str:
@@ -69,15 +71,20 @@ def player_from_code(code: str) -> uuid.UUID:
     if not cleaned.startswith(CODE_PREFIX):
         raise BadCode("That is not a Sixfold stats code: it should start with “S1-”.")
     body = cleaned[len(CODE_PREFIX) :]
+    if len(body) < _BODY_LENGTH:
+        short = _BODY_LENGTH - len(body)
+        raise BadCode(f"That code does not check out: it is {short} character(s) short.")
+    if len(body) > _BODY_LENGTH:
+        extra = len(body) - _BODY_LENGTH
+        raise BadCode(f"That code does not check out: it is {extra} character(s) too long.")
     try:
         raw = base64.b32decode(body + "=" * (-len(body) % 8))
     except ValueError:
         raise BadCode("That code has characters a Sixfold code never has; check it.") from None
     # base32 of 21 bytes leaves two spare bits in the last character, which the decoder ignores:
     # compare with the canonical spelling so that a changed last character is still a typo.
-    canonical = base64.b32encode(raw).decode().rstrip("=")
-    if canonical != body or len(raw) != 21:
+    if base64.b32encode(raw).decode().rstrip("=") != body:
         raise BadCode("That code does not check out; it may be mistyped.")
-    if not constant_time_compare(raw[16:], _checksum(raw[:16])):
+    if not constant_time_compare(raw[_ID_BYTES:], _checksum(raw[:_ID_BYTES])):
         raise BadCode("That code does not check out; it may be mistyped.")
-    return uuid.UUID(bytes=raw[:16])
+    return uuid.UUID(bytes=raw[:_ID_BYTES])

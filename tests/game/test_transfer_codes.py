@@ -28,10 +28,12 @@ def test_every_single_character_typo_is_refused(player: uuid.UUID) -> None:
                 player_from_code(typo)
 
 
-def test_a_code_missing_a_character_is_refused() -> None:
+def test_a_code_missing_or_gaining_a_character_says_so() -> None:
     code = transfer_code(PLAYERS[2])
-    with pytest.raises(BadCode, match="does not check out"):
+    with pytest.raises(BadCode, match="1 character\\(s\\) short"):
         player_from_code(code[:-1])
+    with pytest.raises(BadCode, match="2 character\\(s\\) too long"):
+        player_from_code(code + "AB")
 
 
 def test_a_code_from_another_game_names_the_expected_prefix() -> None:
