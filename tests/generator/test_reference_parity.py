@@ -10,6 +10,7 @@ import pytest
 from generator.clip import load_clip
 from generator.dalle_bart import load_dalle_bart
 from generator.sampler import SamplingConfig, sample_image_tokens
+from generator.vqgan import load_vqgan
 
 REFERENCE = Path(__file__).parent / "data" / "reference"
 
@@ -69,3 +70,19 @@ def test_clip_features_match_transformers_flax_clip():
 
     np.testing.assert_allclose(np.asarray(text), expected["text_features"], atol=1e-5, rtol=1e-5)
     np.testing.assert_allclose(np.asarray(image), expected["image_features"], atol=1e-5, rtol=1e-5)
+
+
+def test_vqgan_matches_taming_transformers():
+    """vqgan-jax is not on PyPI; taming's PyTorch VQGAN, which it ports, stands in for it."""
+    folder = REFERENCE / "vqgan_taming"
+    expected = np.load(folder / "reference.npz")
+    model = load_vqgan(folder)
+
+    pixels = model.decode_code(expected["codes_in"])
+    codes = model.encode(expected["images_nhwc"])
+
+    # taming's decoder output is unbounded; ours is read as [0, 1] and clipped.
+    clipped = np.clip(expected["decoded_nhwc"], 0.0, 1.0)
+    assert np.mean((clipped > 0) & (clipped < 1)) > 0.1, "too few pixels left to compare"
+    np.testing.assert_allclose(pixels, clipped, atol=1e-5, rtol=1e-5)
+    np.testing.assert_array_equal(codes, expected["codes"])
