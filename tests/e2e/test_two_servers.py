@@ -69,7 +69,8 @@ async def solve_and_watch(tmp_path: Path) -> None:
             )
             won = await frames_until(solver, lambda f: f["type"] == "state")
             assert won["state"]["status"] == "won"
-            seen = await frames_until(watcher, lambda f: f["type"] == "counts")
+            # Waits for the solve to arrive (a count of players alone may come first).
+            seen = await frames_until(watcher, lambda f: f["type"] == "counts" and f["solvers"])
             assert (seen["players"], seen["solvers"]) == (1, 1)
     finally:
         site.stop()

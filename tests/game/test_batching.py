@@ -31,19 +31,21 @@ async def test_guesses_that_arrive_together_share_a_model_call() -> None:
 async def test_guesses_arriving_during_a_model_call_make_the_next_batch() -> None:
     scorer = get_scorer()
     calls: list[int] = []
-    first_call_may_end = threading.Event()
+    first_call_started, first_call_may_end = threading.Event(), threading.Event()
 
     def score_many(pairs: Sequence[tuple[str, str]]) -> list[GuessScore]:
         calls.append(len(pairs))
         if len(calls) == 1:
+            first_call_started.set()
             first_call_may_end.wait(timeout=10)
         return scorer.score_many(pairs)
 
     batcher = ScoreBatcher(score_many)
     first = asyncio.create_task(batcher.score(ANSWER, GUESSES[0]))
-    await asyncio.sleep(0.1)  # the first guess is being scored: no waiting for company
+    # The first guess is scored at once, without waiting for company.
+    assert await asyncio.to_thread(first_call_started.wait, 10)
     later = [asyncio.create_task(batcher.score(ANSWER, g)) for g in GUESSES[1:]]
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0)  # each later guess queues itself behind the running call
     first_call_may_end.set()
     await asyncio.gather(first, *later)
     assert calls == [1, 5]
