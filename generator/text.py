@@ -22,7 +22,11 @@ import ftfy
 from unidecode import unidecode
 
 DEFAULT_WORD_FREQUENCIES = (
-    Path(__file__).resolve().parent / "weights" / "default" / "enwiki-words-frequency.txt"
+    Path(__file__).resolve().parent
+    / "weights"
+    / "default"
+    / "dalle_bart"
+    / "enwiki-words-frequency.txt"
 )
 
 # Placeholders that protect characters from the punctuation rules. Made of letters so that the

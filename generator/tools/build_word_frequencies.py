@@ -1,4 +1,4 @@
-"""Build `generator/weights/default/enwiki-words-frequency.txt` from the `wordfreq` package.
+"""Build the built-in `dalle_bart/enwiki-words-frequency.txt` from the `wordfreq` package.
 
 dalle-mini's text normaliser splits `#hashtags` into words with a word list read from
 `enwiki-words-frequency.txt` (published with the dalle-mini checkpoints): one `word count`
@@ -22,7 +22,9 @@ import argparse
 import re
 from pathlib import Path
 
-DEFAULT_OUT = Path(__file__).resolve().parents[1] / "weights/default/enwiki-words-frequency.txt"
+DEFAULT_OUT = (
+    Path(__file__).resolve().parents[1] / "weights/default/dalle_bart/enwiki-words-frequency.txt"
+)
 CORPUS_WORDS = 3_000_000_000
 # The hashtag splitter looks up pieces of `[a-z0-9']+` only; other words could never match.
 USABLE_WORD = re.compile(r"[a-z0-9']+")
