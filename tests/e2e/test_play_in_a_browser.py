@@ -97,6 +97,8 @@ def test_lose_a_game(new_page: Callable[..., Any], site: LiveSite, screenshot: A
     assert page.locator("#result-answer").inner_text() == site.answers[0]
     assert page.locator("#share-text").inner_text().startswith(f"Sixfold #{site.numbers[0]} X/6")
     assert page.locator("#guess-form").is_hidden()
+    # A keyboard player who left focus alone lands on the result once the reveal is over.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'result'")
     assert page.locator(".tile.missed").count() == 6
     screenshot(page, "lost-dark")
 
@@ -148,6 +150,9 @@ def test_copy_the_share_text(new_page: Callable[..., Any], site: LiveSite, scree
     guess(page, site.answers[2])
     page.locator("#copy-button").click()
     page.wait_for_function("document.querySelector('#copy-button').classList.contains('done')")
+    # The result panel takes focus 0.9 s after the end only if the player has not moved it.
+    page.wait_for_timeout(1200)
+    assert page.evaluate("document.activeElement.id") == "copy-button"
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied == page.locator("#share-text").inner_text()
     assert copied.splitlines()[0] == f"Sixfold #{site.numbers[2]} 1/6"

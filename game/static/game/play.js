@@ -260,7 +260,13 @@
     els.announce.classList.add("finished"); // the result panel says it on screen
     if (justFinished) {
       say((won ? "Solved! " : "Out of guesses. ") + "The prompt was: " + state.answer + ".");
-      window.setTimeout(function () { els.result.focus(); }, calm() ? 0 : 900);
+      // Moves focus to the result once the reveal is over, unless the player has moved it
+      // meanwhile (to the copy button, the settings...): never pull focus from under them.
+      var focusAtFinish = document.activeElement;
+      window.setTimeout(function () {
+        var now = document.activeElement;
+        if (now === focusAtFinish || now === document.body || now === null) els.result.focus();
+      }, calm() ? 0 : 900);
     }
   }
 
