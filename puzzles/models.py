@@ -138,9 +138,12 @@ class Puzzle(models.Model):
         return min(100, round(100 * self.progress_done / self.progress_total))
 
 
+IMAGE_FOLDER = "puzzles"  # where every stored picture lives, under the media storage
+
+
 def random_image_name(_instance: Any, _filename: str) -> str:
     # The name must not hint at the answer (house rules), so it is random.
-    return f"puzzles/{secrets.token_hex(16)}.png"
+    return f"{IMAGE_FOLDER}/{secrets.token_hex(16)}.png"
 
 
 class PuzzleImageQuerySet(models.QuerySet["PuzzleImage"]):

@@ -9,13 +9,12 @@ lease are touched: a younger file may belong to a run that is still storing its 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
-from puzzles.models import PuzzleImage
-
-IMAGE_FOLDER = "puzzles"
+from puzzles.models import IMAGE_FOLDER, PuzzleImage
 
 
 @dataclass(frozen=True)
@@ -29,15 +28,14 @@ def find_orphans(older_than: timedelta, now: datetime | None = None) -> list[Orp
     """Files in the pictures folder that no PuzzleImage names, written before now - older_than."""
     if not default_storage.exists(IMAGE_FOLDER):
         return []
-    cutoff = (now or datetime.now(UTC)) - older_than
+    cutoff = (now or timezone.now()) - older_than
     _, files = default_storage.listdir(IMAGE_FOLDER)
     stored = {f"{IMAGE_FOLDER}/{name}" for name in files}
-    referenced = set(PuzzleImage.objects.filter(file__in=stored).values_list("file", flat=True))
     orphans = []
-    for name in sorted(stored - referenced):
+    for name in sorted(stored - _referenced()):
         modified = default_storage.get_modified_time(name)
-        if modified.tzinfo is None:  # storages answer in UTC when USE_TZ is on, naive otherwise
-            modified = modified.replace(tzinfo=UTC)
+        if timezone.is_naive(modified):  # storages answer in local time when USE_TZ is off
+            modified = timezone.make_aware(modified)
         if modified < cutoff:
             orphans.append(Orphan(name, default_storage.size(name), modified))
     return orphans
@@ -45,11 +43,16 @@ def find_orphans(older_than: timedelta, now: datetime | None = None) -> list[Orp
 
 def remove(orphans: list[Orphan]) -> int:
     """Deletes the files, skipping any that a puzzle has come to name meanwhile; how many went."""
-    names = [orphan.name for orphan in orphans]
-    claimed = set(PuzzleImage.objects.filter(file__in=names).values_list("file", flat=True))
+    claimed = _referenced()
     removed = 0
-    for name in names:
-        if name not in claimed:
-            default_storage.delete(name)
+    for orphan in orphans:
+        if orphan.name not in claimed:
+            default_storage.delete(orphan.name)
             removed += 1
     return removed
+
+
+def _referenced() -> set[str]:
+    # Every name at once: a few thousand short strings a year, and no `IN (...)` list that could
+    # outgrow a database's limit on query parameters.
+    return set(PuzzleImage.objects.values_list("file", flat=True))

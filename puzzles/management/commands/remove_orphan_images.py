@@ -41,7 +41,7 @@ class Command(BaseCommand):
         total = sum(orphan.size for orphan in found)
         for orphan in found:
             self.stdout.write(
-                f"{orphan.name}  {orphan.size} bytes  {orphan.modified:%Y-%m-%d %H:%M}"
+                f"{orphan.name}  {orphan.size} bytes  written {orphan.modified:%Y-%m-%d %H:%M %Z}"
             )
         summary = f"{len(found)} orphan picture(s), {total / 1e6:.1f} MB"
         if not options["delete"]:
