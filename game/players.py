@@ -83,8 +83,7 @@ def player_from_code(code: str) -> uuid.UUID:
         raise BadCode("That code has characters a Sixfold code never has; check it.") from None
     # base32 of 21 bytes leaves two spare bits in the last character, which the decoder ignores:
     # compare with the canonical spelling so that a changed last character is still a typo.
-    if base64.b32encode(raw).decode().rstrip("=") != body:
-        raise BadCode("That code does not check out; it may be mistyped.")
-    if not constant_time_compare(raw[_ID_BYTES:], _checksum(raw[:_ID_BYTES])):
+    canonical = base64.b32encode(raw).decode().rstrip("=") == body
+    if not canonical or not constant_time_compare(raw[_ID_BYTES:], _checksum(raw[:_ID_BYTES])):
         raise BadCode("That code does not check out; it may be mistyped.")
     return uuid.UUID(bytes=raw[:_ID_BYTES])

@@ -24,11 +24,11 @@ class Orphan:
     modified: datetime
 
 
-def find_orphans(older_than: timedelta, now: datetime | None = None) -> list[Orphan]:
+def find_orphans(older_than: timedelta) -> list[Orphan]:
     """Files in the pictures folder that no PuzzleImage names, written before now - older_than."""
     if not default_storage.exists(IMAGE_FOLDER):
         return []
-    cutoff = (now or timezone.now()) - older_than
+    cutoff = timezone.now() - older_than
     _, files = default_storage.listdir(IMAGE_FOLDER)
     stored = {f"{IMAGE_FOLDER}/{name}" for name in files}
     orphans = []
