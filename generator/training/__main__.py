@@ -34,6 +34,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="stop each training step at step N (it resumes from there later)",
     )
     parser.add_argument(
+        "--minutes",
+        type=float,
+        default=None,
+        metavar="M",
+        help="fit each training stage's steps to its share of M minutes on this machine "
+        "(the first steps are timed; the fitted steps are kept, so a resumed run goes on alike)",
+    )
+    parser.add_argument(
         "--target",
         type=Path,
         default=None,
@@ -60,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         target = export_model(paths, config, args.target or DEFAULT_TARGET)
         print(f"exported to {target}")
         return 0
-    run_steps(list(ALL) if args.step == "all" else [args.step], paths, config, args.stop_after)
+    steps = list(ALL) if args.step == "all" else [args.step]
+    run_steps(steps, paths, config, args.stop_after, args.minutes)
     return 0
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from generator.training.objects import SceneObject, objects_by_noun
 
@@ -56,6 +57,26 @@ SETTING_PHRASES: dict[str, str] = {
     **{colour: _colour_phrase(colour) for colour in COLOURS},
 }
 SETTINGS = tuple(SETTING_PHRASES)
+
+
+VOCABULARY_FILE = "vocabulary.txt"
+
+
+def vocabulary() -> list[str]:
+    """Every word a caption of the grammar can use, sorted."""
+    words = {"a", "an", *COUNT_WORDS.values(), "small", "big"}
+    for item in objects_by_noun().values():
+        words.update(item.noun.split())
+        words.update(item.plural.split())
+    for phrase in (*RELATIONS, *SETTING_PHRASES.values()):
+        words.update(phrase.split())
+    return sorted(words)
+
+
+def write_vocabulary(path: Path) -> None:
+    """One word per line: what a model trained on the grammar has seen."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(word + "\n" for word in vocabulary()), "utf-8")
 
 
 class CaptionError(ValueError):

@@ -4,12 +4,17 @@
     scenes/captions.txt   one caption per line, appended after each chunk's pixels are flushed,
                           so its line count is always a safe resume point
     scenes/preview.png    the first 32 scenes with their captions
+    scenes/captions.normalised.txt  the captions as DalleBart reads them (normalised once, in
+                          parallel: the BART tokenizer and DalleBart's training both need them)
 
 Sample i of the set is `draw_sample(i, "train")`, so a resumed render writes the same bytes.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +26,7 @@ from generator.training.splits import draw_samples
 
 IMAGES_FILE = "images.npy"
 CAPTIONS_FILE = "captions.txt"
+NORMALISED_FILE = "captions.normalised.txt"
 PREVIEW_FILE = "preview.png"
 
 
@@ -28,8 +34,19 @@ class DatasetError(RuntimeError):
     """The scenes on disk are missing, incomplete or do not match the configuration."""
 
 
-def render_scenes(directory: Path, count: int, size: int, chunk: int) -> None:
-    """Render train samples 0..count-1 into `directory`, resuming where a previous run stopped."""
+def _render_chunk(job: tuple[int, int, int]) -> tuple[list[str], np.ndarray]:
+    start, count, size = job
+    return draw_samples(start, count, "train", size)
+
+
+def render_scenes(
+    directory: Path, count: int, size: int, chunk: int, workers: int | None = None
+) -> None:
+    """Render train samples 0..count-1 into `directory`, resuming where a previous run stopped.
+
+    Chunks are drawn by `workers` processes (default: one per core) and written in order, so
+    the result is the same bytes whatever the number of processes.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     images_path, captions_path = directory / IMAGES_FILE, directory / CAPTIONS_FILE
     shape = (count, size, size, 3)
@@ -43,17 +60,50 @@ def render_scenes(directory: Path, count: int, size: int, chunk: int) -> None:
     else:
         images = np.lib.format.open_memmap(images_path, mode="w+", dtype=np.uint8, shape=shape)
     done = _count_lines(captions_path)
-    with tqdm(total=count, initial=done, desc="scenes", unit="scene", dynamic_ncols=True) as bar:
-        while done < count:
-            size_now = min(chunk, count - done)
-            captions, pixels = draw_samples(done, size_now, "train", size)
-            images[done : done + size_now] = pixels
+    jobs = [(start, min(chunk, count - start), size) for start in range(done, count, chunk)]
+    workers = workers or os.cpu_count() or 1
+    # Spawned, not forked: the parent may already hold JAX's threads.
+    context = multiprocessing.get_context("spawn")
+    with (
+        tqdm(total=count, initial=done, desc="scenes", unit="scene", dynamic_ncols=True) as bar,
+        ProcessPoolExecutor(min(workers, max(len(jobs), 1)), mp_context=context) as pool,
+    ):
+        for (start, size_now, _), (captions, pixels) in zip(
+            jobs, pool.map(_render_chunk, jobs), strict=True
+        ):
+            images[start : start + size_now] = pixels
             images.flush()
             with captions_path.open("a", encoding="utf-8") as handle:
                 handle.write("".join(caption + "\n" for caption in captions))
-            done += size_now
             bar.update(size_now)
     write_preview(directory / PREVIEW_FILE, *load_first(directory, 32))
+
+
+def _normalise_chunk(captions: list[str]) -> list[str]:
+    from generator.text import normalize_text
+
+    return [normalize_text(caption) for caption in captions]
+
+
+def normalised_captions(
+    directory: Path, captions: list[str], workers: int | None = None
+) -> list[str]:
+    """The captions normalised as the pipeline normalises prompts, computed once and kept."""
+    path = directory / NORMALISED_FILE
+    if path.exists():
+        normalised = path.read_text("utf-8").splitlines()
+        if len(normalised) == len(captions):
+            return normalised
+    size = 2_000
+    chunks = [captions[start : start + size] for start in range(0, len(captions), size)]
+    workers = min(workers or os.cpu_count() or 1, max(len(chunks), 1))
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        normalised = [text for chunk in pool.map(_normalise_chunk, chunks) for text in chunk]
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text("".join(text + "\n" for text in normalised), "utf-8")
+    os.replace(temporary, path)
+    return normalised
 
 
 def _count_lines(path: Path) -> int:

@@ -1,29 +1,37 @@
 """The figures the model card reports, all on held-out scenes (unseen pairs and combinations).
 
-- VQGAN PSNR: encode and decode held-out scenes, mean PSNR per image (dB, pixels in [0, 1]).
-- CLIP retrieval: for each of the evaluation scenes, is its own caption CLIP's top choice
-  among the evaluation captions (top-1 accuracy; chance = 1 / prompts).
-- R-precision@1 of generated pictures: one picture per evaluation prompt (seed = prompt index,
-  the chosen condition scale below, no reranking); the share whose own prompt CLIP ranks first
-  among all the prompts. Reported beside the same figure for the real scenes (the ceiling) and
-  for an untrained DalleBart with the same VQGAN and CLIP (the floor).
-- The condition scale: chosen among CONDITION_SCALES by R-precision on other held-out prompts
-  (validation), then written into the model's `model.json` as its sampling default; every
-  generated figure above uses it, and the card lists the others for comparison.
-- A contact sheet: the six pictures the pipeline keeps (16 candidates, CLIP-ranked) for a few
-  evaluation prompts, each row starting with the real scene.
+Legibility is judged by the recogniser (trained on real renders only, never on model output):
+for each picture, which of the prompt's objects it shows, whether their counts are right, and
+whether the setting is. Every figure is taken on the assembled model, as shipped.
+
+- The recogniser's own figures: held-out real scenes, clean and degraded (blur, JPEG,
+  downscaling), pure noise (it must find nothing) and a wrong object per scene (it must reject it).
+- The codec: PSNR and codebook usage on held-out scenes, and the recogniser's figures on their
+  reconstructions, beside the same figures on the scenes themselves.
+- Sampling: condition scale, top-k and temperature are chosen by a coordinate search on
+  validation prompts (other held-out scenes than the evaluation prompts), one picture per
+  prompt, by the mean of the objects, counts and setting figures; the choice becomes the model's
+  default in `model.json`.
+- Generated: for each evaluation prompt the pipeline draws 16 candidates and CLIP keeps 6; the
+  recogniser's figures on the kept six, on all 16, and on an untrained DalleBart's pictures
+  (the floor).
+- A contact sheet: per prompt, the real scene, its reconstruction and the six kept pictures.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jax
 import numpy as np
 from PIL import Image, ImageDraw
+from tqdm.auto import tqdm
 
 from generator.clip import CLIP, load_clip
 from generator.dalle_bart import DalleBart, init_dalle_bart, load_dalle_bart
@@ -31,15 +39,28 @@ from generator.pipeline import Generator
 from generator.sampler import SamplingConfig, sample_image_tokens
 from generator.text import normalize_text
 from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
+from generator.training.captions import SceneSpec
 from generator.training.configs import TrainingConfig
 from generator.training.paths import RunPaths, update_model_info
-from generator.training.splits import draw_samples, evaluation_samples, validation_samples
+from generator.training.recogniser import Recogniser, load_recogniser
+from generator.training.splits import (
+    Sample,
+    draw_samples,
+    evaluation_samples,
+    validation_samples,
+)
+from generator.training.train_recogniser import recognition_figures, trust_figures
 from generator.vqgan import VQGAN, load_vqgan
 
 METRICS_FILE = "metrics.json"
 CONTACT_SHEET_FILE = "contact_sheet.png"
 SAMPLE_BATCH = 25
-CONDITION_SCALES = (1.0, 3.0, 5.0, 10.0)
+CANDIDATES, KEEP = 16, 6
+# The coordinate search: scales first (at the middle top-k and temperature 1), then top-k at the
+# best scale, then temperature.
+CONDITION_SCALES = (1.5, 3.0, 5.0, 8.0)
+TOP_KS = (16, 64, 256)
+TEMPERATURES = (0.8, 1.0)
 
 
 @dataclass(frozen=True)
@@ -48,15 +69,18 @@ class TrainedModels:
     vqgan: VQGAN
     clip: CLIP
     bart_tokenizer: Tokenizer
+    recogniser: Recogniser
 
 
 def load_trained(paths: RunPaths) -> TrainedModels:
-    bart_dir = paths.trained(paths.dalle_bart)
+    """The assembled model, exactly as it ships (`DIR/model/`)."""
+    root = paths.model
     return TrainedModels(
-        bart=load_dalle_bart(bart_dir),
-        vqgan=load_vqgan(paths.trained(paths.vqgan)),
-        clip=load_clip(paths.trained(paths.clip)),
-        bart_tokenizer=load_bart_tokenizer(bart_dir),
+        bart=load_dalle_bart(root / "dalle_bart"),
+        vqgan=load_vqgan(root / "vqgan"),
+        clip=load_clip(root / "clip"),
+        bart_tokenizer=load_bart_tokenizer(root / "dalle_bart"),
+        recogniser=load_recogniser(root / "recogniser"),
     )
 
 
@@ -71,13 +95,27 @@ def to_uint8(images: np.ndarray) -> np.ndarray:
     return (np.clip(images, 0.0, 1.0) * 255).astype(np.uint8)  # as the pipeline does
 
 
-def vqgan_psnr(vqgan: VQGAN, scenes: np.ndarray, batch: int = 100) -> float:
-    values = []
+def reconstruct(
+    vqgan: VQGAN, scenes: np.ndarray, batch: int = 100
+) -> tuple[np.ndarray, np.ndarray]:
+    """(uint8 reconstructions, codes) of uint8 scenes, through the codec and back."""
+    pictures, codes = [], []
     for start in range(0, len(scenes), batch):
-        chunk = scenes[start : start + batch]
-        codes = vqgan.encode(chunk.astype(np.float32) / 255.0)
-        values.append(psnr(chunk, to_uint8(vqgan.decode_code(codes))))
-    return float(np.mean(np.concatenate(values)))
+        chunk_codes = vqgan.encode(scenes[start : start + batch].astype(np.float32) / 255.0)
+        codes.append(chunk_codes)
+        pictures.append(to_uint8(vqgan.decode_code(chunk_codes)))
+    return np.concatenate(pictures), np.concatenate(codes)
+
+
+def codebook_usage(codes: np.ndarray, size: int) -> dict[str, float]:
+    """Share of the codebook used, and the perplexity of the code distribution."""
+    counts = np.bincount(codes.reshape(-1), minlength=size).astype(np.float64)
+    probabilities = counts / counts.sum()
+    nonzero = probabilities[probabilities > 0]
+    return {
+        "codes_used": float((counts > 0).mean()),
+        "perplexity": float(np.exp(-(nonzero * np.log(nonzero)).sum())),
+    }
 
 
 def top1_retrieval(clip: CLIP, captions: list[str], images: np.ndarray) -> float:
@@ -114,78 +152,125 @@ def generate_one_each(
     return np.concatenate(pictures)
 
 
-def r_precision_by_scale(models: TrainedModels, prompts: list[str]) -> dict[str, float]:
-    """R-precision@1 of one generated picture per prompt at each of CONDITION_SCALES."""
-    figures: dict[str, float] = {}
-    for scale in CONDITION_SCALES:
-        pictures = generate_one_each(
-            models.bart,
-            models.vqgan,
-            models.bart_tokenizer,
-            prompts,
-            SamplingConfig(condition_scale=scale),
-        )
-        figures[f"{scale:g}"] = top1_retrieval(models.clip, prompts, pictures)
-    return figures
+def legibility(figures: dict[str, float]) -> float:
+    """One number to choose sampling settings by: objects, counts and setting alike."""
+    return (figures["objects"] + figures["counts"] + figures["setting"]) / 3
 
 
-def choose_condition_scale(
-    models: TrainedModels, config: TrainingConfig
-) -> tuple[float, dict[str, float]]:
-    """The scale with the best R-precision on the validation prompts (ties: the first listed)."""
-    samples = validation_samples(config.evaluation_prompts, config.data.image_size)
-    figures = r_precision_by_scale(models, [sample.caption for sample in samples])
-    best = max(CONDITION_SCALES, key=lambda scale: figures[f"{scale:g}"])
-    return best, figures
+def tune_sampling(
+    models: TrainedModels, samples: Sequence[Sample]
+) -> tuple[SamplingConfig, list[dict[str, Any]]]:
+    """The best sampling settings on validation prompts, and each setting tried, with figures."""
+    prompts = [sample.caption for sample in samples]
+    specs = [sample.spec for sample in samples]
+    tried: dict[SamplingConfig, dict[str, float]] = {}
+
+    def score(sampling: SamplingConfig) -> float:
+        if sampling not in tried:
+            pictures = generate_one_each(
+                models.bart, models.vqgan, models.bart_tokenizer, prompts, sampling
+            )
+            tried[sampling] = recognition_figures(models.recogniser, pictures, specs)
+        return legibility(tried[sampling])
+
+    best = SamplingConfig(condition_scale=CONDITION_SCALES[0], top_k=TOP_KS[1], temperature=1.0)
+    for field, values in (
+        ("condition_scale", CONDITION_SCALES),
+        ("top_k", TOP_KS),
+        ("temperature", TEMPERATURES),
+    ):
+        options = [dataclasses.replace(best, **{field: value}) for value in values]
+        best = max(options, key=score)  # ties: the first listed
+    rows = [
+        {
+            "condition_scale": sampling.condition_scale,
+            "top_k": sampling.top_k,
+            "temperature": sampling.temperature,
+            **figures,
+        }
+        for sampling, figures in tried.items()
+    ]
+    return best, rows
 
 
-def evaluate(paths: RunPaths, config: TrainingConfig) -> dict[str, float]:
+def generate_for_prompts(
+    generator: Generator, samples: Sequence[Sample]
+) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]]:
+    """(kept six, all sixteen) uint8 pictures per prompt, as the pipeline draws and ranks them."""
+    kept, everything = [], []
+    for sample in tqdm(samples, desc="generate", unit="prompt", dynamic_ncols=True):
+        result = generator.generate(sample.caption, candidates=CANDIDATES, keep=KEEP, seed=0)
+        kept.append([np.asarray(c.image) for c in result.kept])
+        everything.append([np.asarray(c.image) for c in result.candidates])
+    return kept, everything
+
+
+def _figures_over(
+    recogniser: Recogniser, groups: list[list[np.ndarray]], specs: Sequence[SceneSpec]
+) -> dict[str, float]:
+    pictures = np.stack([picture for group in groups for picture in group])
+    repeated = [spec for group, spec in zip(groups, specs, strict=True) for _ in group]
+    return recognition_figures(recogniser, pictures, repeated)
+
+
+def evaluate(paths: RunPaths, config: TrainingConfig) -> dict[str, Any]:
     """Compute every figure, write `evaluation/metrics.json` and the contact sheet."""
     started = time.monotonic()
     models = load_trained(paths)
     size = config.data.image_size
-    _, psnr_scenes = draw_samples(0, config.data.psnr_scenes, "heldout", size)
     samples = evaluation_samples(config.evaluation_prompts, size)
-    prompts = [sample.caption for sample in samples]
+    specs = [sample.spec for sample in samples]
     real = np.stack([sample.image for sample in samples])
-    chosen_scale, validation = choose_condition_scale(models, config)
-    sampling = SamplingConfig(condition_scale=chosen_scale)
-    by_scale = r_precision_by_scale(models, prompts)
-    untrained = init_dalle_bart(models.bart.config, jax.random.key(config.seed + 1000))
-    floor = generate_one_each(untrained, models.vqgan, models.bart_tokenizer, prompts, sampling)
-    reconstructed = to_uint8(models.vqgan.decode_code(models.vqgan.encode(real / 255.0)))
-    # Caption retrieval on real scenes is the same computation as their R-precision: each scene
-    # ranks all the prompts. It is both the CLIP figure and the ceiling for generated pictures.
-    real_retrieval = top1_retrieval(models.clip, prompts, real)
-    metrics: dict = {
-        "prompts": len(prompts),
-        "vqgan_psnr_heldout_db": vqgan_psnr(models.vqgan, psnr_scenes),
-        "vqgan_psnr_scenes": int(config.data.psnr_scenes),
-        "clip_top1_retrieval_real": real_retrieval,
-        "r_precision_real": real_retrieval,
-        "r_precision_vqgan_reconstructed": top1_retrieval(models.clip, prompts, reconstructed),
-        "r_precision_generated": by_scale[f"{chosen_scale:g}"],
-        "r_precision_untrained": top1_retrieval(models.clip, prompts, floor),
-        "chance": 1.0 / len(prompts),
-        "condition_scale": sampling.condition_scale,
-        "condition_scale_validation": validation,
-        "top_k": sampling.top_k,
-    }
-    metrics["generated_over_real"] = metrics["r_precision_generated"] / max(
-        metrics["r_precision_real"], 1e-9
+
+    _, psnr_scenes = draw_samples(0, config.data.psnr_scenes, "heldout", size)
+    psnr_reconstructed, psnr_codes = reconstruct(models.vqgan, psnr_scenes)
+    reconstructed, _ = reconstruct(models.vqgan, real)
+
+    sampling, tuning = tune_sampling(models, validation_samples(config.evaluation_prompts, size))
+    generator = Generator.from_parts(
+        models.bart,
+        models.vqgan,
+        models.clip,
+        models.bart_tokenizer,
+        model_name="evaluation",
+        batch_size=CANDIDATES,
+        sampling=sampling,
     )
-    # For comparison: the same figure on the evaluation prompts at the other scales.
-    for scale, figure in by_scale.items():
-        if scale != f"{chosen_scale:g}":
-            metrics[f"r_precision_generated_scale_{scale}"] = figure
+    kept, everything = generate_for_prompts(generator, samples)
+    untrained = init_dalle_bart(models.bart.config, jax.random.key(config.seed + 1000))
+    prompts = [sample.caption for sample in samples]
+    floor = generate_one_each(untrained, models.vqgan, models.bart_tokenizer, prompts, sampling)
+
+    recogniser = models.recogniser
+    pictures = {
+        "real": recognition_figures(recogniser, real, specs),
+        "reconstructed": recognition_figures(recogniser, reconstructed, specs),
+        "generated_kept": _figures_over(recogniser, kept, specs),
+        "generated_all": _figures_over(recogniser, everything, specs),
+        "untrained": recognition_figures(recogniser, floor, specs),
+    }
+    real_objects = max(pictures["real"]["objects"], 1e-9)
+    metrics: dict[str, Any] = {
+        "prompts": len(samples),
+        "pictures": pictures,
+        "codec_over_real": pictures["reconstructed"]["objects"] / real_objects,
+        "generated_over_real": pictures["generated_kept"]["objects"] / real_objects,
+        "recogniser": trust_figures(recogniser, config.recogniser.trust_scenes, size),
+        "vqgan_psnr_heldout_db": float(np.mean(psnr(psnr_scenes, psnr_reconstructed))),
+        "vqgan_psnr_scenes": int(config.data.psnr_scenes),
+        "codebook": codebook_usage(psnr_codes, models.vqgan.config.n_embed),
+        "clip_top1_retrieval_real": top1_retrieval(models.clip, prompts, real),
+        "sampling": dataclasses.asdict(sampling),
+        "sampling_validation": tuning,
+    }
     paths.evaluation.mkdir(parents=True, exist_ok=True)
     write_contact_sheet(
         paths.evaluation / CONTACT_SHEET_FILE,
-        models,
         samples[: config.contact_sheet_prompts],
-        sampling,
+        reconstructed,
+        kept,
     )
-    update_model_info(paths, sampling={"condition_scale": sampling.condition_scale})
+    update_model_info(paths, sampling=dataclasses.asdict(sampling))
     metrics["seconds"] = round(time.monotonic() - started, 1)
     (paths.evaluation / METRICS_FILE).write_text(json.dumps(metrics, indent=2) + "\n", "utf-8")
     return metrics
@@ -193,31 +278,28 @@ def evaluate(paths: RunPaths, config: TrainingConfig) -> dict[str, float]:
 
 def write_contact_sheet(
     path: Path,
-    models: TrainedModels,
-    samples: list,
-    sampling: SamplingConfig,
-    scale: int = 2,
+    samples: Sequence[Sample],
+    reconstructed: np.ndarray,
+    kept: list[list[np.ndarray]],
+    scale: int = 3,
 ) -> None:
-    """Per prompt: the real scene, then the six pictures the pipeline keeps for it."""
-    generator = Generator.from_parts(
-        models.bart,
-        models.vqgan,
-        models.clip,
-        models.bart_tokenizer,
-        model_name="evaluation",
-        sampling=sampling,
-    )
+    """Per prompt: the real scene, its reconstruction, then the six pictures the pipeline keeps."""
     size = samples[0].image.shape[0] * scale
     gap, label = 6, 18
-    width = 7 * (size + gap) + gap
+    columns = 2 + KEEP
+    width = columns * (size + gap) + 2 * gap
     sheet = Image.new("RGB", (width, len(samples) * (size + label + gap) + gap), "white")
     draw = ImageDraw.Draw(sheet)
     for row, sample in enumerate(samples):
         y = gap + row * (size + label + gap)
-        draw.text((gap, y), f"{sample.caption}   (left: a real scene)", fill="black")
-        result = generator.generate(sample.caption, candidates=16, keep=6, seed=0)
-        pictures = [Image.fromarray(sample.image)] + [c.image for c in result.kept]
+        draw.text(
+            (gap, y),
+            f"{sample.caption}   (real scene | its reconstruction | the six kept pictures)",
+            fill="black",
+        )
+        pictures = [sample.image, reconstructed[row], *kept[row]]
         for column, picture in enumerate(pictures):
-            x = gap + column * (size + gap)
-            sheet.paste(picture.resize((size, size), Image.Resampling.NEAREST), (x, y + label))
+            x = gap + column * (size + gap) + (gap if column >= 2 else 0)
+            image = Image.fromarray(picture).resize((size, size), Image.Resampling.NEAREST)
+            sheet.paste(image, (x, y + label))
     sheet.save(path)

@@ -24,6 +24,9 @@ import numpy as np
 from flax import serialization
 from tqdm.auto import tqdm
 
+from generator.training.configs import OptimizerConfig
+from generator.training.optim import learning_rate_at, set_learning_rate
+
 STATE_FILE = "state.msgpack"
 METRICS_FILE = "metrics.jsonl"
 CURVE_FILE = "loss.png"
@@ -156,22 +159,44 @@ def plot_curves(rows: list[dict[str, float]], path: Path, title: str) -> None:
 # (state, step) -> (state, metrics); the step function owns jit and data.
 StepFunction = Callable[[TrainState, int], tuple[TrainState, Mapping[str, Any]]]
 
+FITTED_FILE = "fitted.json"
+PROBE_STEPS = 30  # steps timed (after the first, which compiles) to fit a time budget
+BUDGET_SHARE_FOR_STEPS = 0.85  # the rest of a budget is left for checkpoints and exports
+OVERRUN_LIMIT = 1.25  # a stage that passes its budget by this factor ends at once
+
+
+def planned_steps(directory: Path, settings: OptimizerConfig) -> int:
+    """The steps a stage trains for: fitted to a time budget when it was, else configured."""
+    path = directory / FITTED_FILE
+    if path.exists():
+        return int(json.loads(path.read_text("utf-8"))["steps"])
+    return settings.steps
+
+
+def _write_fitted(directory: Path, steps: int, **details: float) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    record = {"steps": steps, **{key: round(value, 4) for key, value in details.items()}}
+    (directory / FITTED_FILE).write_text(json.dumps(record) + "\n", "utf-8")
+
 
 def run_loop(
     directory: Path,
     name: str,
     initial: Callable[[], TrainState],
     train_step: StepFunction,
-    total_steps: int,
-    checkpoint_every: int,
+    settings: OptimizerConfig,
     log_every: int = 10,
     stop_after: int | None = None,
     on_checkpoint: Callable[[TrainState], None] | None = None,
+    budget_seconds: float | None = None,
 ) -> TrainState:
-    """Train from the last checkpoint in `directory` up to `total_steps` (or `stop_after`).
+    """Train from the last checkpoint in `directory` up to the planned steps (or `stop_after`).
 
     `initial()` builds a fresh state; it is also the template a checkpoint is restored into.
     `on_checkpoint(state)` runs after every checkpoint (e.g. to export the published layout).
+    With `budget_seconds`, a fresh run times its first PROBE_STEPS steps and fixes the number of
+    steps (and so the learning-rate schedule) to fill the budget; the number is kept in
+    `fitted.json`, so a resumed run goes on with the same schedule.
     """
     state = initial()
     restored = restore_state(directory, state)
@@ -179,28 +204,51 @@ def run_loop(
     if restored is not None:
         state = restored
     log.keep_until(state.step)
-    end = total_steps if stop_after is None else min(total_steps, stop_after)
+    total = planned_steps(directory, settings)
+    fitting = budget_seconds is not None and not (directory / FITTED_FILE).exists()
+    started = recorded = time.monotonic()
+    probe_started = started
     pending: list[Mapping[str, Any]] = []
-    recorded = time.monotonic()
-    with tqdm(
-        total=total_steps, initial=state.step, desc=name, unit="step", dynamic_ncols=True
-    ) as bar:
-        while state.step < end:
+    with tqdm(total=total, initial=state.step, desc=name, unit="step", dynamic_ncols=True) as bar:
+        while state.step < (total if stop_after is None else min(total, stop_after)):
+            rate = learning_rate_at(state.step, settings, total)
+            set_learning_rate(state.opt_state, rate)
             state, metrics = train_step(state, state.step)
             state.step += 1
-            pending.append(metrics)
+            pending.append({**metrics, "lr": rate})
+            if fitting and budget_seconds is not None:
+                jax.block_until_ready(metrics)
+                if state.step == 1:
+                    probe_started = time.monotonic()  # the first step compiled
+                elif state.step == PROBE_STEPS:
+                    per_step = (time.monotonic() - probe_started) / (PROBE_STEPS - 1)
+                    left = budget_seconds * BUDGET_SHARE_FOR_STEPS - (time.monotonic() - started)
+                    total = max(PROBE_STEPS + 1, PROBE_STEPS + int(left / per_step))
+                    _write_fitted(
+                        directory, total, seconds_per_step=per_step, budget_seconds=budget_seconds
+                    )
+                    fitting = False
+                    bar.total = total
+            elif (
+                budget_seconds is not None
+                and time.monotonic() - started > OVERRUN_LIMIT * budget_seconds
+                and state.step < total
+            ):
+                total = state.step  # over budget: end here, with this as the schedule's end
+                _write_fitted(directory, total, budget_seconds=budget_seconds, overran=1.0)
+            end = total if stop_after is None else min(total, stop_after)
             if state.step % log_every == 0 or state.step == end:
                 averaged = _average(pending)
                 pending.clear()
                 log.append(state.step, averaged)
                 bar.set_postfix({k: f"{v:.4g}" for k, v in averaged.items()}, refresh=False)
-            if state.step % checkpoint_every == 0 or state.step == end:
+            if state.step % settings.checkpoint_every == 0 or state.step == end:
                 save_state(directory, state)
                 plot_curves(log.read(), directory / CURVE_FILE, f"{name} training")
                 if on_checkpoint is not None:
                     on_checkpoint(state)
                 # Counted per checkpoint, so a killed session still adds the time it kept.
-                _record_time(directory, time.monotonic() - recorded)
+                _record_time(directory, time.monotonic() - recorded, state.step)
                 recorded = time.monotonic()
             bar.update(1)
     return state
@@ -222,15 +270,29 @@ def describe_hardware() -> str:
         ]
         cpu = names[0] if names else cpu
     devices = jax.devices()
-    return f"{cpu}, {os.cpu_count()} cores; JAX on {len(devices)} {devices[0].platform} device(s)"
+    where = f"{len(devices)} {devices[0].platform} device(s)"
+    if devices[0].platform != "cpu":
+        where += f" ({devices[0].device_kind})"
+    return f"{cpu}, {os.cpu_count()} cores; JAX on {where}"
 
 
-def _record_time(directory: Path, seconds: float) -> None:
-    """Add this session's wall time to the run's total (for the model card)."""
+def _record_time(directory: Path, seconds: float, step: int) -> None:
+    """Add this session's wall time to the run's total, with the step reached (for the card).
+
+    Small beside the checkpoint, so a run's figures can travel without its optimizer state.
+    """
     path = directory / "wall_time.json"
     total = json.loads(path.read_text("utf-8"))["seconds"] if path.exists() else 0.0
-    record = {"seconds": round(total + seconds, 1), "hardware": describe_hardware()}
+    record = {"seconds": round(total + seconds, 1), "hardware": describe_hardware(), "step": step}
     path.write_text(json.dumps(record) + "\n", "utf-8")
+
+
+def checkpointed_step(directory: Path) -> int:
+    """The step of a stage's last checkpoint, from its small record (-1 when there is none)."""
+    path = directory / "wall_time.json"
+    if not path.exists():
+        return -1
+    return int(json.loads(path.read_text("utf-8")).get("step", -1))
 
 
 def wall_time(directory: Path) -> tuple[float, str]:

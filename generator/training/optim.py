@@ -1,13 +1,23 @@
-"""The optimizer all three models use: AdamW with warm-up and cosine decay, clipped gradients."""
+"""The optimizer all models use: AdamW with warm-up and cosine decay, clipped gradients.
+
+The learning rate lives in the optimizer state (`optax.inject_hyperparams`) and the training
+loop sets it before every step from `learning_rate_at(step, settings, total)`. So the schedule's
+length can be fixed after a run has started (a time budget measures the first steps, then fits
+the number of steps) without compiling the step again: the value changes, not the program.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import optax
 
 from generator.training.configs import OptimizerConfig
+
+FINAL_SHARE = 0.1  # the cosine ends at this share of the peak rate
 
 
 def _decay_mask(params: Any) -> Any:
@@ -15,27 +25,38 @@ def _decay_mask(params: Any) -> Any:
     return jax.tree_util.tree_map(lambda leaf: leaf.ndim >= 2, params)
 
 
-def learning_rate(config: OptimizerConfig) -> optax.Schedule:
-    return optax.warmup_cosine_decay_schedule(
-        init_value=0.0,
-        peak_value=config.learning_rate,
-        warmup_steps=config.warmup_steps,
-        decay_steps=max(config.steps, config.warmup_steps + 1),
-        end_value=config.learning_rate * 0.1,
-    )
+def learning_rate_at(step: int, config: OptimizerConfig, total: int | None = None) -> float:
+    """Linear warm-up to the peak, then cosine decay to FINAL_SHARE of it at step `total`."""
+    total = config.steps if total is None else total
+    peak, warmup = config.learning_rate, config.warmup_steps
+    if step < warmup:
+        return peak * step / warmup
+    span = max(total - warmup, 1)
+    progress = min(max(step - warmup, 0) / span, 1.0)
+    cosine = 0.5 * (1.0 + math.cos(math.pi * progress))
+    return peak * (FINAL_SHARE + (1.0 - FINAL_SHARE) * cosine)
 
 
 def make_optimizer(config: OptimizerConfig) -> optax.GradientTransformation:
-    return optax.chain(
-        optax.clip_by_global_norm(config.clip_norm),
-        optax.adamw(
-            learning_rate(config),
-            b1=0.9,
-            b2=0.99,
-            weight_decay=config.weight_decay,
-            mask=_decay_mask,
-        ),
-    )
+    def chain(learning_rate: float) -> optax.GradientTransformation:
+        return optax.chain(
+            optax.clip_by_global_norm(config.clip_norm),
+            optax.adamw(
+                learning_rate,
+                b1=0.9,
+                b2=0.99,
+                weight_decay=config.weight_decay,
+                mask=_decay_mask,
+            ),
+        )
+
+    return optax.inject_hyperparams(chain)(learning_rate=0.0)
+
+
+def set_learning_rate(opt_state: Any, value: float) -> Any:
+    """The optimizer state with its learning rate set (float32, so nothing recompiles)."""
+    opt_state.hyperparams["learning_rate"] = jnp.asarray(value, jnp.float32)
+    return opt_state
 
 
 def strong_types(params: Any) -> Any:

@@ -49,6 +49,10 @@ class RunPaths:
         return self.root / "clip"
 
     @property
+    def recogniser(self) -> Path:
+        return self.root / "recogniser"
+
+    @property
     def evaluation(self) -> Path:
         return self.root / "evaluation"
 
@@ -70,7 +74,7 @@ def claim_run(root: Path, config: TrainingConfig) -> RunPaths:
     described = config.describe()
     if path.exists():
         recorded = json.loads(path.read_text("utf-8"))
-        if recorded != described:
+        if _with_fitted_steps(root, recorded) != _with_fitted_steps(root, described):
             raise RunMismatchError(
                 f"{root} holds a run of configuration {recorded.get('name')!r} with other "
                 f"settings than {config.name!r} has now; use another --out directory"
@@ -78,6 +82,21 @@ def claim_run(root: Path, config: TrainingConfig) -> RunPaths:
     else:
         path.write_text(json.dumps(described, indent=2) + "\n", "utf-8")
     return RunPaths(root)
+
+
+FITTED_STAGES = ("recogniser", "vqgan", "dalle_bart", "clip")
+
+
+def _with_fitted_steps(root: Path, described: dict) -> dict:
+    """A described configuration with each stage's steps as fitted to a time budget, if it was
+    (`--minutes`): such a run's steps come from its `fitted.json`, not from the configuration."""
+    result = json.loads(json.dumps(described))
+    for stage in FITTED_STAGES:
+        fitted = root / stage / "fitted.json"
+        if fitted.exists() and stage in result:
+            steps = json.loads(fitted.read_text("utf-8"))["steps"]
+            result[stage]["optimizer"]["steps"] = steps
+    return result
 
 
 def update_model_info(paths: RunPaths, **fields: object) -> None:

@@ -2,6 +2,7 @@
 
 scenes      render the captioned training scenes
 tokenizer   train the BART (DalleBart) and CLIP byte-level BPE tokenizers on the captions
+recogniser  train the recogniser (the legibility judge) on the real scenes
 vqgan       train the VQGAN
 dalle_bart  encode the scenes with the VQGAN once, then train DalleBart
 clip        train CLIP on (caption, scene) pairs
@@ -15,63 +16,119 @@ import json
 import shutil
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from generator.text import normalize_text
+import jax
+import numpy as np
+
+from generator.checkpoint import PARAMS_NAME, read_params, write_params
 from generator.training.bpe import train_bart_tokenizer, train_clip_tokenizer
+from generator.training.captions import VOCABULARY_FILE, write_vocabulary
 from generator.training.configs import TrainingConfig
-from generator.training.dataset import load_scenes, render_scenes
+from generator.training.dataset import load_scenes, normalised_captions, render_scenes
 from generator.training.evaluate import evaluate
 from generator.training.paths import RunPaths, update_model_info
 from generator.training.train_clip import train_clip
 from generator.training.train_dalle_bart import train_dalle_bart
+from generator.training.train_recogniser import train_recogniser
 from generator.training.train_vqgan import train_vqgan
 
 TIMINGS_FILE = "timings.json"
 
 
-def step_scenes(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
-    del stop_after
+def step_scenes(
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    minutes: float | None = None,
+) -> None:
+    del stop_after, minutes
     data = config.data
     render_scenes(paths.scenes, data.train_scenes, data.image_size, data.chunk)
 
 
-def step_tokenizer(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
-    del stop_after
+def step_tokenizer(
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    minutes: float | None = None,
+) -> None:
+    del stop_after, minutes
     scenes = load_scenes(paths.scenes, config.data.train_scenes, config.data.image_size)
     if not (paths.bart_tokenizer / "tokenizer.json").exists():
         # DalleBart reads normalised text, so its tokenizer learns normalised captions.
-        normalised = [normalize_text(caption) for caption in scenes.captions]
+        normalised = normalised_captions(paths.scenes, scenes.captions)
         train_bart_tokenizer(normalised, paths.bart_tokenizer, config.data.bart_vocab_size)
     if not (paths.clip_tokenizer / "tokenizer.json").exists():
         train_clip_tokenizer(scenes.captions, paths.clip_tokenizer, config.data.clip_vocab_size)
 
 
-def step_vqgan(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
-    train_vqgan(paths, config, stop_after)
+def step_recogniser(
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    minutes: float | None = None,
+) -> None:
+    train_recogniser(paths, config, stop_after, _budget(config, "recogniser", minutes))
 
 
-def step_dalle_bart(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
-    train_dalle_bart(paths, config, stop_after)
+def step_vqgan(
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    minutes: float | None = None,
+) -> None:
+    train_vqgan(paths, config, stop_after, _budget(config, "vqgan", minutes))
 
 
-def step_clip(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
-    train_clip(paths, config, stop_after)
+def step_dalle_bart(
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    minutes: float | None = None,
+) -> None:
+    train_dalle_bart(paths, config, stop_after, _budget(config, "dalle_bart", minutes))
 
 
-def step_evaluate(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
-    del stop_after
+def step_clip(
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    minutes: float | None = None,
+) -> None:
+    train_clip(paths, config, stop_after, _budget(config, "clip", minutes))
+
+
+def step_evaluate(
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    minutes: float | None = None,
+) -> None:
+    del stop_after, minutes
     metrics = evaluate(paths, config)
     print(json.dumps(metrics, indent=2))
 
 
-def step_assemble(paths: RunPaths, config: TrainingConfig, stop_after: int | None = None) -> None:
-    """Copy the three trained models into DIR/model/{dalle_bart,vqgan,clip}/."""
-    del stop_after
+def step_assemble(
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    minutes: float | None = None,
+) -> None:
+    """Copy the trained models into DIR/model/{dalle_bart,vqgan,clip,recogniser}/.
+
+    Weights are stored in float16 (half the size; every model loads them into float32, and
+    the VQGAN still computes in float32), and the words the model knows go into
+    `vocabulary.txt`, which lets the platform warn about a prompt it cannot draw.
+    """
+    del stop_after, minutes
     target = paths.model
     for name, stage in (
         ("dalle_bart", paths.dalle_bart),
         ("vqgan", paths.vqgan),
         ("clip", paths.clip),
+        ("recogniser", paths.recogniser),
     ):
         source = paths.trained(stage)
         if not source.is_dir():
@@ -79,29 +136,53 @@ def step_assemble(paths: RunPaths, config: TrainingConfig, stop_after: int | Non
         if (target / name).exists():
             shutil.rmtree(target / name)
         shutil.copytree(source, target / name)
+        store_float16(target / name / PARAMS_NAME)
+    write_vocabulary(target / VOCABULARY_FILE)
     update_model_info(paths, name=f"sixfold-emoji-{config.name}")
 
 
-Step = Callable[[RunPaths, TrainingConfig, "int | None"], None]
+def store_float16(path: Path) -> None:
+    """Rewrite a parameter file with its floating-point arrays in float16."""
+    params = jax.tree_util.tree_map(
+        lambda leaf: leaf.astype(np.float16) if np.issubdtype(leaf.dtype, np.floating) else leaf,
+        read_params(path),
+    )
+    write_params(path, params)
+
+
+Step = Callable[[RunPaths, TrainingConfig, "int | None", "float | None"], None]
 STEPS: dict[str, Step] = {
     "scenes": step_scenes,
     "tokenizer": step_tokenizer,
+    "recogniser": step_recogniser,
     "vqgan": step_vqgan,
     "dalle_bart": step_dalle_bart,
     "clip": step_clip,
     "evaluate": step_evaluate,
     "assemble": step_assemble,
 }
-ALL = ("scenes", "tokenizer", "vqgan", "dalle_bart", "clip", "assemble", "evaluate")
+ALL = ("scenes", "tokenizer", "recogniser", "vqgan", "dalle_bart", "clip", "assemble", "evaluate")
+
+
+def _budget(config: TrainingConfig, stage: str, minutes: float | None) -> float | None:
+    """Seconds of a time budget in minutes that a training stage gets (its configured share)."""
+    if minutes is None:
+        return None
+    return 60.0 * minutes * dict(config.budget_shares)[stage]
 
 
 def run_steps(
-    names: list[str], paths: RunPaths, config: TrainingConfig, stop_after: int | None
+    names: list[str],
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None,
+    minutes: float | None = None,
 ) -> None:
+    """Run steps in order. `minutes`: fit each training stage's steps to its share of it."""
     for name in names:
         print(f"== {name} ==", flush=True)
         started = time.monotonic()
-        STEPS[name](paths, config, stop_after)
+        STEPS[name](paths, config, stop_after, minutes)
         record_step_time(paths, name, time.monotonic() - started)
 
 

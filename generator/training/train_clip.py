@@ -101,7 +101,10 @@ def clip_batch(
 
 
 def train_clip(
-    paths: RunPaths, config: TrainingConfig, stop_after: int | None = None
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    budget_seconds: float | None = None,
 ) -> TrainState:
     """Train (or resume) CLIP; its published-layout model is kept in `clip/model/`."""
     settings = config.clip
@@ -134,8 +137,8 @@ def train_clip(
         "clip",
         initial,
         step,
-        settings.optimizer.steps,
-        settings.optimizer.checkpoint_every,
+        settings.optimizer,
         stop_after=stop_after,
         on_checkpoint=export,
+        budget_seconds=budget_seconds,
     )

@@ -27,11 +27,11 @@ from generator.dalle_bart import (
     init_dalle_bart,
     save_dalle_bart,
 )
-from generator.text import DEFAULT_WORD_FREQUENCIES, normalize_text
+from generator.text import DEFAULT_WORD_FREQUENCIES
 from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
 from generator.training.codes import encode_scenes
 from generator.training.configs import TrainingConfig
-from generator.training.dataset import load_scenes
+from generator.training.dataset import load_scenes, normalised_captions
 from generator.training.loop import TrainState, run_loop, saved_step
 from generator.training.optim import make_optimizer, strong_types
 from generator.training.paths import RunPaths
@@ -60,17 +60,22 @@ def dalle_bart_config(
 
 
 def tokenize_captions(
-    tokenizer: Tokenizer, captions: list[str], max_length: int
+    tokenizer: Tokenizer, texts: list[str], max_length: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    texts = [normalize_text(caption) for caption in captions]
+    """Token ids and mask of captions already normalised (`normalised_captions`)."""
     ids, mask = encode_texts(tokenizer, texts, max_length)
     if mask[:, -1].any():
         raise ValueError(f"some captions are longer than max_text_length={max_length} tokens")
     return ids, mask
 
 
-def make_train_step(model_config: DalleBartConfig, optimizer: optax.GradientTransformation) -> Any:
-    module = DalleBartModule(model_config)
+def make_train_step(
+    model_config: DalleBartConfig,
+    optimizer: optax.GradientTransformation,
+    compute_dtype: str = "float32",
+) -> Any:
+    # Parameters stay float32; with bfloat16 the matrix products run in it (fast on a GPU).
+    module = DalleBartModule(model_config, dtype=jnp.dtype(compute_dtype))
     start = model_config.decoder_start_token_id
 
     def loss_fn(
@@ -122,19 +127,23 @@ def prepare_data(paths: RunPaths, config: TrainingConfig) -> tuple[CaptionCodes,
     codes = encode_scenes(paths.codes, scenes, vqgan, vqgan_step, config.data.chunk)
     tokenizer = load_bart_tokenizer(paths.bart_tokenizer)
     model_config = dalle_bart_config(config, tokenizer, vqgan.config)
-    ids, mask = tokenize_captions(tokenizer, scenes.captions, model_config.max_text_length)
+    texts = normalised_captions(paths.scenes, scenes.captions)
+    ids, mask = tokenize_captions(tokenizer, texts, model_config.max_text_length)
     empty_ids, empty_mask = encode_texts(tokenizer, [""], model_config.max_text_length)
     return CaptionCodes(ids, mask, codes, empty_ids[0], empty_mask[0]), model_config
 
 
 def train_dalle_bart(
-    paths: RunPaths, config: TrainingConfig, stop_after: int | None = None
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    budget_seconds: float | None = None,
 ) -> TrainState:
     """Train (or resume) DalleBart; its published-layout model is kept in `dalle_bart/model/`."""
     data, model_config = prepare_data(paths, config)
     settings = config.dalle_bart
     optimizer = make_optimizer(settings.optimizer)
-    train_step = make_train_step(model_config, optimizer)
+    train_step = make_train_step(model_config, optimizer, settings.compute_dtype)
     key = jax.random.fold_in(jax.random.key(config.seed), 3)
 
     def initial() -> TrainState:
@@ -160,10 +169,10 @@ def train_dalle_bart(
         "dalle_bart",
         initial,
         step,
-        settings.optimizer.steps,
-        settings.optimizer.checkpoint_every,
+        settings.optimizer,
         stop_after=stop_after,
         on_checkpoint=export,
+        budget_seconds=budget_seconds,
     )
 
 
