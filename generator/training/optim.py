@@ -50,7 +50,9 @@ def make_optimizer(config: OptimizerConfig) -> optax.GradientTransformation:
             ),
         )
 
-    return optax.inject_hyperparams(chain)(learning_rate=0.0)
+    # Starts at the peak rate, so the optimizer works on its own too; `run_loop` sets the rate
+    # of every step.
+    return optax.inject_hyperparams(chain)(learning_rate=config.learning_rate)
 
 
 def set_learning_rate(opt_state: Any, value: float) -> Any:

@@ -1,9 +1,12 @@
 """Training the recogniser on real renders, and the figures that say it can be trusted.
 
 Labels come from the captions themselves (read back with the grammar's parser): how many of each
-object, and the setting. It trains on the run's rendered training scenes, with random
-left-right flips, and is checked on held-out scenes: clean, blurred, JPEG-compressed and
-downscaled, plus pictures of pure noise and a wrong caption per scene (it must say "not there").
+object, and the setting. It trains on the run's rendered training scenes, flipped at random and
+half of them degraded (blur, JPEG, downscaling, noise: `degrade`), so that a picture that is
+a little soft or noisy but shows the object is still read as a person would read it; a few
+pictures of pure noise teach it to find nothing where there is nothing. It never sees model
+output. It is checked on held-out scenes: clean, blurred, JPEG-compressed and downscaled, plus
+pictures of pure noise and a wrong object per scene (it must say "not there").
 """
 
 from __future__ import annotations
@@ -73,11 +76,15 @@ def make_train_step(model: RecogniserConfig, optimizer: optax.GradientTransforma
         # Which objects, as one softmax over the table (target: the scene's objects, shared):
         # per-object decisions alone learn object identity slowly, with 1-2 positives in 230.
         present = counts > 0
+        any_object = present.any(axis=-1)
         target = present / jnp.maximum(present.sum(axis=-1, keepdims=True), 1)
-        identity_loss = optax.softmax_cross_entropy(identity_logits, target).mean()
+        identity_loss = optax.softmax_cross_entropy(identity_logits, target)
+        identity_loss = (identity_loss * any_object).sum() / jnp.maximum(any_object.sum(), 1)
+        has_setting = settings >= 0
         setting_loss = optax.softmax_cross_entropy_with_integer_labels(
-            setting_logits, settings
-        ).mean()
+            setting_logits, jnp.maximum(settings, 0)
+        )
+        setting_loss = (setting_loss * has_setting).sum() / jnp.maximum(has_setting.sum(), 1)
         found = (jax.nn.softmax(count_logits)[..., 0] < 1 - PRESENT) & present
         metrics = {
             "loss": count_loss + setting_loss + identity_loss,
@@ -96,6 +103,52 @@ def make_train_step(model: RecogniserConfig, optimizer: optax.GradientTransforma
         return optax.apply_updates(params, updates), opt_state, metrics
 
     return step
+
+
+NOISE_SHARE = 1 / 32  # pictures of pure noise in a batch: no object, no setting
+DEGRADED_SHARE = 0.5
+
+
+def degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One random degradation of a uint8 picture: blur, JPEG, downscaling or noise."""
+    kind = int(rng.integers(4))
+    picture = Image.fromarray(image)
+    if kind == 0:
+        picture = picture.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.4, 1.6))))
+    elif kind == 1:
+        buffer = io.BytesIO()
+        picture.save(buffer, format="JPEG", quality=int(rng.integers(15, 70)))
+        picture = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    elif kind == 2:
+        side = image.shape[0]
+        small = max(8, int(side / rng.uniform(1.4, 2.5)))
+        picture = picture.resize((small, small), Image.Resampling.BOX).resize(
+            (side, side), Image.Resampling.BILINEAR
+        )
+    else:
+        noise = rng.normal(0.0, rng.uniform(5, 25), image.shape)
+        return np.clip(image + noise, 0, 255).astype(np.uint8)
+    return np.asarray(picture)
+
+
+def training_batch(
+    images: np.ndarray, counts: np.ndarray, settings: np.ndarray, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Float images in [0, 1] with their labels: flipped, partly degraded, a few pure noise.
+
+    A noise picture has no object; its setting label is -1, which the loss skips.
+    """
+    images, counts, settings = np.array(images), counts.copy(), settings.copy()
+    for row in range(len(images)):
+        if rng.random() < 0.5:
+            images[row] = images[row, :, ::-1]
+        if rng.random() < DEGRADED_SHARE:
+            images[row] = degrade(images[row], rng)
+    noise = rng.random(len(images)) < NOISE_SHARE
+    images[noise] = rng.integers(0, 256, images[noise].shape, dtype=np.uint8)
+    counts[noise] = 0
+    settings[noise] = -1
+    return images.astype(np.float32) / 255.0, counts, settings
 
 
 def train_recogniser(
@@ -120,11 +173,11 @@ def train_recogniser(
     def step(state: TrainState, index: int) -> tuple[TrainState, Mapping[str, Any]]:
         rng = np.random.default_rng([config.seed, 5, index])
         rows = np.sort(rng.integers(0, len(counts), settings_config.optimizer.batch_size))
-        images = np.asarray(scenes.images[rows], np.float32) / 255.0
-        flips = rng.random(len(rows)) < 0.5
-        images[flips] = images[flips, :, ::-1]
+        images, batch_counts, batch_settings = training_batch(
+            scenes.images[rows], counts[rows], settings[rows], rng
+        )
         params, opt_state, metrics = train_step(
-            state.params, state.opt_state, images, counts[rows], settings[rows]
+            state.params, state.opt_state, images, batch_counts, batch_settings
         )
         return TrainState(index, params, opt_state), metrics
 

@@ -5,12 +5,16 @@ import json
 
 import pytest
 
+from generator.checkpoint import PARAMS_NAME, flatten_params, read_params
 from generator.pipeline import Generator
 from generator.training import configs
+from generator.training.captions import VOCABULARY_FILE
 from generator.training.evaluate import CONDITION_SCALES, CONTACT_SHEET_FILE, METRICS_FILE
 from generator.training.export import CARD_FILE, ExportError, export_model
 from generator.training.paths import claim_run
 from generator.training.run import ALL, run_steps
+
+PICTURE_SETS = ("real", "reconstructed", "generated_kept", "generated_all", "untrained")
 
 
 @pytest.fixture(scope="module")
@@ -21,45 +25,72 @@ def finished_run(tmp_path_factory):
     return paths, config
 
 
-def test_evaluation_reports_every_figure_as_a_share_of_the_prompts(finished_run):
+def _metrics(paths):
+    return json.loads((paths.evaluation / METRICS_FILE).read_text())
+
+
+def test_evaluation_reports_legibility_of_every_picture_set_as_shares(finished_run):
     paths, config = finished_run
-    metrics = json.loads((paths.evaluation / METRICS_FILE).read_text())
-    prompts = config.evaluation_prompts
-    assert metrics["prompts"] == prompts
-    for key in ("r_precision_real", "r_precision_generated", "r_precision_untrained"):
-        # One picture per prompt: every figure is a whole number of prompts out of `prompts`.
-        assert 0 <= metrics[key] <= 1
-        assert round(metrics[key] * prompts, 6) == round(metrics[key] * prompts)
+    metrics = _metrics(paths)
+    assert metrics["prompts"] == config.evaluation_prompts
+    assert set(metrics["pictures"]) == set(PICTURE_SETS)
+    for figures in metrics["pictures"].values():
+        for key in ("objects", "scenes", "counts", "setting"):
+            assert 0 <= figures[key] <= 1
     assert metrics["vqgan_psnr_heldout_db"] > 0
+    assert 0 < metrics["codebook"]["codes_used"] <= 1
+    trust = metrics["recogniser"]
+    assert set(trust) >= {"real", "blurred", "jpeg_q30", "downscaled_2x", "noise_nothing_found"}
     assert (paths.evaluation / CONTACT_SHEET_FILE).stat().st_size > 0
 
 
-def test_the_condition_scale_is_the_best_on_validation_and_becomes_the_model_default(
-    finished_run,
-):
+def test_the_sampling_is_the_best_on_validation_and_becomes_the_model_default(finished_run):
     paths, _ = finished_run
-    metrics = json.loads((paths.evaluation / METRICS_FILE).read_text())
-    validation = metrics["condition_scale_validation"]
-    assert set(validation) == {f"{scale:g}" for scale in CONDITION_SCALES}
-    assert validation[f"{metrics['condition_scale']:g}"] == max(validation.values())
+    metrics = _metrics(paths)
+    tried = metrics["sampling_validation"]
+    assert {row["condition_scale"] for row in tried} == set(CONDITION_SCALES)
+
+    def score(row):
+        return (row["objects"] + row["counts"] + row["setting"]) / 3
+
+    chosen = metrics["sampling"]
+    best = max(score(row) for row in tried)
+    chosen_rows = [
+        row
+        for row in tried
+        if (row["condition_scale"], row["top_k"], row["temperature"])
+        == (chosen["condition_scale"], chosen["top_k"], chosen["temperature"])
+    ]
+    assert chosen_rows and score(chosen_rows[0]) == best
     info = json.loads((paths.model / "model.json").read_text())
     assert info["name"] == "sixfold-emoji-tiny"
-    assert info["sampling"] == {"condition_scale": metrics["condition_scale"]}
+    assert info["sampling"] == chosen
+
+
+def test_the_assembled_model_is_stored_in_float16_with_its_vocabulary(finished_run):
+    paths, _ = finished_run
+    for part in ("dalle_bart", "vqgan", "clip", "recogniser"):
+        leaves = flatten_params(read_params(paths.model / part / PARAMS_NAME)).values()
+        assert {leaf.dtype.name for leaf in leaves} == {"float16"}
+    words = (paths.model / VOCABULARY_FILE).read_text().split()
+    assert {"penguin", "penguins", "beach", "above"} <= set(words)
 
 
 def test_the_exported_model_loads_with_its_card_and_sampling(finished_run, tmp_path):
     paths, config = finished_run
     target = export_model(paths, config, tmp_path / "weights")
-    metrics = json.loads((paths.evaluation / METRICS_FILE).read_text())
+    metrics = _metrics(paths)
     card = (target / CARD_FILE).read_text()
-    real = f"{100 * metrics['r_precision_real']:.0f}%"
-    assert f"| R-precision@1, real scenes (ceiling) | {real} |" in card
-    assert f"{metrics['generated_over_real']:.2f} (goal: at least 0.60)" in card
+    real = f"{100 * metrics['pictures']['real']['objects']:.0f}%"
+    assert f"| real held-out scenes | {real} |" in card
+    assert "| codec reconstructions ÷ real |" in card
     assert (target / "training" / CONTACT_SHEET_FILE).exists()
+    assert (target / VOCABULARY_FILE).exists()
     generator = Generator(target, batch_size=2)
     assert generator.model_name == "sixfold-emoji-tiny"
     result = generator.generate("a cat on the grass", candidates=2, keep=2, seed=0)
-    assert result.sampling.condition_scale == metrics["condition_scale"]
+    assert result.sampling.condition_scale == metrics["sampling"]["condition_scale"]
+    assert result.sampling.top_k == metrics["sampling"]["top_k"]
 
 
 def test_a_run_stopped_early_is_not_shipped(finished_run, tmp_path):

@@ -12,17 +12,22 @@ from generator.training import configs
 from generator.training.dataset import load_scenes, render_scenes
 from generator.training.loop import (
     CURVE_FILE,
+    FITTED_FILE,
     METRICS_FILE,
+    PROBE_STEPS,
     TrainingStateError,
     TrainState,
+    checkpointed_step,
+    planned_steps,
     run_loop,
     saved_step,
 )
-from generator.training.optim import make_optimizer
+from generator.training.optim import learning_rate_at, make_optimizer
 from generator.training.paths import RunMismatchError, claim_run
 from generator.training.splits import draw_sample
 
 TOTAL = 6
+SETTINGS = configs.OptimizerConfig(0.1, 1, TOTAL, 8, checkpoint_every=4)
 
 
 def _regression():
@@ -30,7 +35,7 @@ def _regression():
     rng = np.random.default_rng(0)
     inputs = jnp.asarray(rng.normal(size=(64, 4)), jnp.float32)
     targets = inputs @ jnp.array([1.0, -2.0, 0.5, 3.0])
-    optimizer = make_optimizer(configs.OptimizerConfig(0.1, 1, TOTAL, 8))
+    optimizer = make_optimizer(SETTINGS)
 
     @jax.jit
     def update(params, opt_state, rows):
@@ -55,7 +60,7 @@ def _regression():
 
 def _train(directory, stop_after=None):
     initial, step = _regression()
-    return run_loop(directory, "test", initial, step, TOTAL, 4, log_every=2, stop_after=stop_after)
+    return run_loop(directory, "test", initial, step, SETTINGS, log_every=2, stop_after=stop_after)
 
 
 def test_a_stopped_run_resumes_where_it_stopped_and_ends_the_same(tmp_path):
@@ -92,7 +97,40 @@ def test_a_checkpoint_of_another_shape_is_refused(tmp_path):
         return TrainState(0, params, initial().opt_state)
 
     with pytest.raises(TrainingStateError, match="start over"):
-        run_loop(tmp_path, "test", other_initial, step, TOTAL, 4)
+        run_loop(tmp_path, "test", other_initial, step, SETTINGS)
+
+
+def test_the_learning_rate_warms_up_then_decays_to_a_tenth():
+    settings = configs.OptimizerConfig(1.0, 10, 110, 8)
+    assert learning_rate_at(0, settings) == 0.0
+    assert learning_rate_at(5, settings) == pytest.approx(0.5)
+    assert learning_rate_at(10, settings) == pytest.approx(1.0)
+    assert learning_rate_at(60, settings) == pytest.approx(0.55)
+    assert learning_rate_at(110, settings) == pytest.approx(0.1)
+    # A schedule fitted to another length ends at a tenth there instead.
+    assert learning_rate_at(50, settings, total=50) == pytest.approx(0.1)
+
+
+def test_each_step_trains_at_the_scheduled_rate(tmp_path):
+    _train(tmp_path)
+    rows = [json.loads(line) for line in (tmp_path / METRICS_FILE).read_text().splitlines()]
+    # Logged every 2 steps: the mean rate of steps (0, 1) and (2, 3) ...
+    expected = [
+        (learning_rate_at(s, SETTINGS) + learning_rate_at(s + 1, SETTINGS)) / 2 for s in (0, 2, 4)
+    ]
+    assert [row["lr"] for row in rows] == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_time_budget_fixes_the_steps_and_a_resumed_run_keeps_them(tmp_path):
+    initial, step = _regression()
+    settings = configs.OptimizerConfig(0.1, 1, 1000, 8, checkpoint_every=500)
+    state = run_loop(tmp_path, "test", initial, step, settings, budget_seconds=0.5)
+    fitted = json.loads((tmp_path / FITTED_FILE).read_text())
+    assert state.step == fitted["steps"] == planned_steps(tmp_path, settings)
+    assert fitted["steps"] >= PROBE_STEPS + 1 and fitted["steps"] != 1000
+    assert checkpointed_step(tmp_path) == fitted["steps"]
+    # Resumed without a budget, the fitted run is finished: no more steps.
+    assert run_loop(tmp_path, "test", initial, step, settings).step == fitted["steps"]
 
 
 def test_a_run_directory_belongs_to_one_configuration(tmp_path):

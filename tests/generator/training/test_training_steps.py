@@ -12,10 +12,13 @@ from generator.dalle_bart import init_dalle_bart
 from generator.testing import tiny_clip_config, tiny_dalle_bart_config
 from generator.text import normalize_text
 from generator.tokenizers import encode_texts, load_bart_tokenizer, load_clip_tokenizer
-from generator.training import configs, train_clip, train_dalle_bart, train_vqgan
+from generator.training import configs, train_clip, train_dalle_bart, train_recogniser, train_vqgan
 from generator.training.bpe import train_bart_tokenizer, train_clip_tokenizer
+from generator.training.captions import SETTINGS, parse_caption
 from generator.training.dataset import SceneSet
+from generator.training.objects import default_objects
 from generator.training.optim import make_optimizer, strong_types
+from generator.training.recogniser import RecogniserConfig, init_params
 from generator.training.splits import draw_samples
 from generator.vqgan import VQGANConfig, init_vqgan
 
@@ -81,7 +84,8 @@ def bart_tokenizer(scenes, tmp_path_factory):
 
 
 def _caption_codes(tokenizer, scenes, image_length, codes_count):
-    ids, mask = train_dalle_bart.tokenize_captions(tokenizer, scenes.captions, 32)
+    texts = [normalize_text(caption) for caption in scenes.captions]
+    ids, mask = train_dalle_bart.tokenize_captions(tokenizer, texts, 32)
     empty_ids, empty_mask = encode_texts(tokenizer, [""], 32)
     rng = np.random.default_rng(0)
     codes = rng.integers(0, codes_count, (len(scenes.captions), image_length)).astype(np.int16)
@@ -138,6 +142,52 @@ def test_clip_pixels_match_the_pipeline_preprocessing(scenes, tmp_path):
     clip = init_clip(model_config, jax.random.key(0), tmp_path)
     images = scenes.images[:4]
     np.testing.assert_allclose(train_clip.pixel_values(images), clip.preprocess(images), atol=1e-5)
+
+
+def test_recogniser_steps_lower_the_loss(scenes):
+    model = RecogniserConfig(
+        objects=tuple(item.noun for item in default_objects()),
+        settings=SETTINGS,
+        image_size=SIZE,
+        widths=(16, 32),
+    )
+    counts, settings = train_recogniser.scene_labels(
+        [parse_caption(text) for text in scenes.captions], model
+    )
+    optimizer = _optimizer()
+    step = train_recogniser.make_train_step(model, optimizer)
+    params = strong_types(init_params(model, jax.random.key(0)))
+    opt_state = optimizer.init(params)
+    images = np.asarray(scenes.images[:16], np.float32) / 255.0
+    losses = []
+    for _ in range(STEPS):
+        params, opt_state, metrics = step(params, opt_state, images, counts[:16], settings[:16])
+        losses.append(float(metrics["loss"]))
+    assert losses[-1] < 0.8 * losses[0], losses
+
+
+def test_recogniser_batches_mix_flips_degradations_and_pure_noise(scenes):
+    counts = np.ones((32, 5), np.int32)
+    settings = np.arange(32, dtype=np.int32)
+    rng = np.random.default_rng(3)
+    originals = np.asarray(scenes.images[:32])
+    images, batch_counts, batch_settings = train_recogniser.training_batch(
+        originals, counts, settings, rng
+    )
+    assert images.dtype == np.float32 and images.min() >= 0.0 and images.max() <= 1.0
+    noise = batch_settings == -1
+    assert (batch_counts[noise] == 0).all() and (batch_counts[~noise] == 1).all()
+    pixels = np.round(images * 255).astype(np.uint8)
+    changed = [
+        not np.array_equal(pixels[i], originals[i])
+        and not np.array_equal(pixels[i], originals[i, :, ::-1])
+        for i in range(32)
+    ]
+    assert 4 < sum(changed) < 30  # about half are degraded
+    # Every degradation keeps the picture's size and type.
+    for seed in range(8):
+        degraded = train_recogniser.degrade(originals[0], np.random.default_rng(seed))
+        assert degraded.shape == originals[0].shape and degraded.dtype == np.uint8
 
 
 def test_vqgan_moves_from_crops_to_whole_scenes_with_as_many_pixels():
