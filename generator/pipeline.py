@@ -27,6 +27,7 @@ from PIL import Image
 from generator.checkpoint import CheckpointError, resolve_model_dir
 from generator.clip import CLIP, load_clip
 from generator.dalle_bart import DalleBart, load_dalle_bart
+from generator.legibility import LegibilityJudge
 from generator.sampler import SamplingConfig, sample_image_tokens
 from generator.text import DEFAULT_WORD_FREQUENCIES, normalize_text
 from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
@@ -42,11 +43,16 @@ Progress = Callable[[str, int, int], None]
 
 @dataclasses.dataclass(frozen=True)
 class Candidate:
-    """One generated picture with its CLIP score against the prompt and the seed that drew it."""
+    """One generated picture with its CLIP score against the prompt and the seed that drew it.
+
+    `legibility`: how plainly it shows the prompt's objects (0-1), where the model ships a
+    recogniser and the prompt names objects it knows; else None.
+    """
 
     image: Image.Image
     score: float
     seed: int
+    legibility: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,6 +163,7 @@ class Generator:
             model_name=read_model_name(directory),
             batch_size=batch_size,
             sampling=read_default_sampling(directory),
+            judge=LegibilityJudge.for_model(directory),
         )
         self.model_dir: Path | None = directory
 
@@ -171,6 +178,7 @@ class Generator:
         model_name: str = "unnamed",
         batch_size: int = 8,
         sampling: SamplingConfig | None = None,
+        judge: LegibilityJudge | None = None,
     ) -> Generator:
         """A generator over models already loaded (or freshly initialised)."""
         generator = cls.__new__(cls)
@@ -183,6 +191,7 @@ class Generator:
             model_name,
             batch_size,
             sampling or SamplingConfig(),
+            judge,
         )
         generator.model_dir = None
         return generator
@@ -197,6 +206,7 @@ class Generator:
         model_name: str,
         batch_size: int,
         sampling: SamplingConfig,
+        judge: LegibilityJudge | None = None,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -217,6 +227,7 @@ class Generator:
         self.model_name = model_name
         self.batch_size = batch_size
         self.default_sampling = sampling  # what `generate` uses when not told otherwise
+        self.judge = judge
 
     def prepare_text(self, prompt: str) -> str:
         """The text DalleBart reads: normalised as in training when its config says so."""
@@ -261,14 +272,26 @@ class Generator:
             "rank", pixels, report, lambda chunk: np.asarray(self.clip.score([prompt], chunk))[:, 0]
         )
 
+        legibility = self._judge(prompt, pixels, report)
         ranked = sorted(
             (
-                Candidate(Image.fromarray(image), float(score), seed)
-                for image, score, seed in zip(pixels, scores, seeds, strict=True)
+                Candidate(Image.fromarray(image), float(score), seed, judged)
+                for image, score, seed, judged in zip(
+                    pixels, scores, seeds, legibility, strict=True
+                )
             ),
             key=lambda candidate: -candidate.score,  # stable: equal scores keep seed order
         )
         return GenerationResult(prompt, text, self.model_name, ranked, keep, sampling)
+
+    def _judge(self, prompt: str, pixels: np.ndarray, report: Progress) -> list[float | None]:
+        """Each picture's legibility, or None for each when there is no judge or no object."""
+        scores = None
+        if self.judge is not None:
+            report("judge", 0, 1)
+            scores = self.judge.score(prompt, pixels)
+            report("judge", 1, 1)
+        return list(scores) if scores is not None else [None] * len(pixels)
 
     def _draw(self, tokens: np.ndarray) -> np.ndarray:
         images = np.asarray(self.vqgan.decode_code(tokens))

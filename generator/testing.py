@@ -19,6 +19,7 @@ from generator import clip, dalle_bart, vqgan
 from generator.checkpoint import flatten_params, unflatten_params
 from generator.clip import CLIP, CLIPConfig, CLIPTextConfig, CLIPVisionConfig
 from generator.dalle_bart import DalleBart, DalleBartConfig
+from generator.legibility import VOCABULARY_FILE
 from generator.text import DEFAULT_WORD_FREQUENCIES, normalize_text
 from generator.tokenizers import load_bart_tokenizer, load_clip_tokenizer
 from generator.training.bpe import train_bart_tokenizer, train_clip_tokenizer
@@ -98,7 +99,8 @@ def tiny_clip_config(text_vocab_size: int, image_size: int = TINY_IMAGE_SIZE) ->
 
 
 def write_tiny_model(directory: str | os.PathLike[str], seed: int = 0) -> Path:
-    """Write a tiny random-weight model directory (dalle_bart/, vqgan/, clip/) and return it.
+    """Write a tiny random-weight model directory (dalle_bart/, vqgan/, clip/, recogniser/ and
+    vocabulary.txt, as the built-in model has them) and return it.
 
     The same `seed` writes the same weights. Tokenizers are trained on `tiny_captions()`.
     """
@@ -126,9 +128,35 @@ def write_tiny_model(directory: str | os.PathLike[str], seed: int = 0) -> Path:
     clip_params = random_params(clip.param_shapes(clip_config), seed + 2)
     clip.save_clip(CLIP(clip_config, clip_params, tokenizer, tokenizer_dir=clip_dir), clip_dir)
 
+    _write_recogniser(root, seed + 3)
+
     model = {"name": f"tiny-random-{seed}", "note": "random weights, for tests only"}
     (root / "model.json").write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     return root
+
+
+def _write_recogniser(root: Path, seed: int) -> None:
+    """A random recogniser and the grammar's vocabulary, as the built-in model ships them."""
+    import jax
+
+    from generator.training.captions import SETTINGS, write_vocabulary
+    from generator.training.objects import default_objects
+    from generator.training.recogniser import (
+        Recogniser,
+        RecogniserConfig,
+        init_params,
+        save_recogniser,
+    )
+
+    config = RecogniserConfig(
+        objects=tuple(item.noun for item in default_objects()),
+        settings=SETTINGS,
+        image_size=32,
+        widths=(8, 16),
+    )
+    shapes = jax.eval_shape(lambda: init_params(config, jax.random.key(0)))
+    save_recogniser(Recogniser(config, random_params(shapes, seed)), root / "recogniser")
+    write_vocabulary(root / VOCABULARY_FILE)
 
 
 def random_params(shapes: dict, seed: int) -> dict:

@@ -7,14 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import Avg, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from puzzles import admin_views
-from puzzles.models import Prompt, Puzzle
+from puzzles.generation import prompt_warnings
+from puzzles.models import LEGIBILITY_FLAG_BELOW, Prompt, Puzzle
 from puzzles.permissions import APPROVE_PROMPTS
 
 
@@ -87,6 +88,8 @@ class PromptAdmin(admin.ModelAdmin):
         if "status" in form.changed_data or (not change and obj.status != Prompt.Status.DRAFT):
             obj.status_changed_at, obj.status_changed_by = timezone.now(), request.user
         super().save_model(request, obj, form, change)
+        for warning in prompt_warnings(obj.text):
+            self.message_user(request, f"“{obj.text}”: {warning}.", messages.WARNING)
 
     @admin.action(description="Approve the selected prompts", permissions=["approve"])
     def approve(self, request: HttpRequest, queryset: QuerySet[Prompt]) -> None:
@@ -116,6 +119,7 @@ class PuzzleAdmin(admin.ModelAdmin):
         "fallback",
         "attempts",
         "model_name",
+        "legibility",
         "duration",
         "short_error",
         "review_link",
@@ -148,6 +152,24 @@ class PuzzleAdmin(admin.ModelAdmin):
         if puzzle.state == Puzzle.State.GENERATING:
             return f"generating: {puzzle.progress_stage} {puzzle.progress_percent}%"
         return puzzle.get_state_display()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Puzzle]:
+        shown = Avg("candidates__legibility", filter=Q(candidates__position__isnull=False))
+        return super().get_queryset(request).annotate(shown_legibility=shown)
+
+    @admin.display(description="legibility", ordering="shown_legibility")
+    def legibility(self, puzzle: Puzzle) -> str:
+        """The six shown pictures' mean legibility; flagged when players could not read them."""
+        value = getattr(puzzle, "shown_legibility", None)
+        if value is None:
+            return "—"
+        if value < LEGIBILITY_FLAG_BELOW:
+            return format_html(
+                '<strong class="illegible" title="the six pictures barely show the prompt\'s '
+                'objects: review them or regenerate">⚠ {}%</strong>',
+                round(100 * value),
+            )
+        return f"{round(100 * value)}%"
 
     @admin.display(description="last error")
     def short_error(self, puzzle: Puzzle) -> str:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from puzzles import services
 from puzzles.calendar import puzzle_day, upcoming_days
 from puzzles.csv_import import MAX_BYTES, ImportFileError, import_prompts_csv
-from puzzles.models import IMAGES_PER_PUZZLE, Prompt, Puzzle, PuzzleImage
+from puzzles.models import IMAGES_PER_PUZZLE, LEGIBILITY_FLAG_BELOW, Prompt, Puzzle, PuzzleImage
 from puzzles.permissions import (
     APPROVE_PROMPTS,
     IMPORT_PROMPTS,
@@ -157,12 +157,15 @@ def review(request: HttpRequest, puzzle_id: int) -> HttpResponse:
         _require(request, REVIEW_PUZZLES)
         _act_on_review(request, puzzle)
         return redirect("admin:puzzles_puzzle_review", puzzle_id=puzzle.pk)
+    candidates = list(puzzle.candidates.all())
     context = _context(
         request,
         f"Review puzzle {puzzle}",
         opts=Puzzle._meta,
         puzzle=puzzle,
-        candidates=list(puzzle.candidates.all()),
+        candidates=candidates,
+        has_legibility=any(image.legibility is not None for image in candidates),
+        legibility_flag=LEGIBILITY_FLAG_BELOW,
         positions=range(1, IMAGES_PER_PUZZLE + 1),
         may_review=request.user.has_perm(REVIEW_PUZZLES),
         progress_url=reverse("admin:puzzles_puzzle_progress", args=[puzzle.pk]),

@@ -5,6 +5,8 @@ Columns (a header row is required): `text` (required), `tags` (comma- or semicol
 given by the caller), `notes`. A file with any bad row imports nothing: the report says what is
 wrong with each bad row and what would have happened to the others. Prompts already in the
 library (same text, ignoring case) are left as they are, so importing a file twice is harmless.
+A new prompt with words the configured model was never trained on (the built-in model lists
+its words) is imported with a warning naming them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from puzzles.generation import prompt_warnings
 from puzzles.models import Prompt
 
 COLUMNS = ("text", "tags", "difficulty", "status", "notes")
@@ -40,6 +43,7 @@ class RowReport:
     text: str
     outcome: str  # "new", "exists" or "error"
     message: str = ""
+    warnings: list[str] = field(default_factory=list)  # importable, but a curator should know
 
 
 @dataclass
@@ -51,6 +55,10 @@ class ImportReport:
     def errors(self) -> list[RowReport]:
         return [row for row in self.rows if row.outcome == "error"]
 
+    @property
+    def warned(self) -> list[RowReport]:
+        return [row for row in self.rows if row.warnings]
+
     def count(self, outcome: str) -> int:
         return sum(row.outcome == outcome for row in self.rows)
 
@@ -60,10 +68,13 @@ class ImportReport:
                 f"Nothing imported: {len(self.errors)} of {len(self.rows)} rows have errors. "
                 "Fix them and import the file again."
             )
-        return (
+        summary = (
             f"Imported {self.count('new')} new prompts; "
             f"{self.count('exists')} were already in the library."
         )
+        if self.warned:
+            summary += f" {len(self.warned)} have words the model cannot draw (see the warnings)."
+        return summary
 
 
 def import_prompts_csv(
@@ -104,7 +115,9 @@ def import_prompts_csv(
         if key in existing:
             report.rows.append(RowReport(line, prompt.text, "exists", "already in the library"))
             continue
-        report.rows.append(RowReport(line, prompt.text, "new"))
+        report.rows.append(
+            RowReport(line, prompt.text, "new", warnings=prompt_warnings(prompt.text))
+        )
         new_prompts.append(prompt)
     if report.errors:
         return report

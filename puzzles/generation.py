@@ -46,6 +46,7 @@ class GeneratedImage:
     png: bytes
     score: float
     seed: int
+    legibility: float | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,27 @@ def builtin_model_dir() -> Path:
 def model_dir() -> Path:
     configured = settings.SIXFOLD_MODEL_DIR
     return Path(configured) if configured else builtin_model_dir()
+
+
+def prompt_warnings(text: str) -> list[str]:
+    """What a curator should know before using a prompt with the configured model.
+
+    The built-in model lists the words it was trained on; a word outside them draws vague
+    shapes. A real checkpoint lists none, and nothing is said.
+    """
+    from generator.legibility import read_vocabulary, unknown_words
+
+    vocabulary = read_vocabulary(model_dir())
+    if vocabulary is None:
+        return []
+    unknown = unknown_words(text, vocabulary)
+    if not unknown:
+        return []
+    quoted = ", ".join(f"'{word}'" for word in unknown)
+    return [
+        f"the model has never seen {quoted}: it would draw vague shapes there "
+        "(its vocabulary is in its MODEL_CARD.md)"
+    ]
 
 
 def missing_model_parts(directory: Path | None = None) -> list[str]:
@@ -105,7 +127,12 @@ def generate_images(
     except Exception as error:
         raise GenerationError(f"the generator failed: {type(error).__name__}: {error}") from error
     images = [
-        GeneratedImage(png=_png(candidate.image), score=float(candidate.score), seed=candidate.seed)
+        GeneratedImage(
+            png=_png(candidate.image),
+            score=float(candidate.score),
+            seed=candidate.seed,
+            legibility=candidate.legibility,
+        )
         for candidate in result.candidates
     ]
     if len(images) != candidates:

@@ -16,6 +16,9 @@ from django.db import models
 from django.db.models.functions import Lower
 
 IMAGES_PER_PUZZLE = 6
+# A puzzle whose six pictures show its objects less plainly than this (mean legibility) is
+# flagged in the admin: players would have to guess the objects.
+LEGIBILITY_FLAG_BELOW = 0.5
 
 
 class Prompt(models.Model):
@@ -158,6 +161,12 @@ class PuzzleImage(models.Model):
     rank = models.PositiveSmallIntegerField(help_text="1 = the best CLIP score of the batch.")
     file = models.FileField(upload_to=random_image_name, max_length=200)
     score = models.FloatField(help_text="CLIP score of the image against the prompt.")
+    legibility = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="How plainly it shows the prompt's objects (0-1), by the built-in model's "
+        "recogniser; empty for models without one or prompts naming no object it knows.",
+    )
     seed = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 

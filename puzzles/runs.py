@@ -180,6 +180,7 @@ def _finish(
                 position=rank if rank <= IMAGES_PER_PUZZLE else None,
                 file=name,
                 score=image.score,
+                legibility=image.legibility,
                 seed=image.seed,
             )
             for rank, (image, name) in enumerate(zip(result.images, names, strict=True), start=1)
@@ -314,6 +315,7 @@ def _replay_earlier_puzzle(puzzle: Puzzle, reason: str) -> bool:
                 position=image.position,
                 file=name,
                 score=image.score,
+                legibility=image.legibility,
                 seed=image.seed,
             )
         )

@@ -59,9 +59,6 @@ SETTING_PHRASES: dict[str, str] = {
 SETTINGS = tuple(SETTING_PHRASES)
 
 
-VOCABULARY_FILE = "vocabulary.txt"
-
-
 def vocabulary() -> list[str]:
     """Every word a caption of the grammar can use, sorted."""
     words = {"a", "an", *COUNT_WORDS.values(), "small", "big"}

@@ -287,7 +287,7 @@ def gpu() -> TrainingConfig:
                 n_embed=1024,
                 embed_dim=32,
             ),
-            optimizer=OptimizerConfig(1e-3, 200, 4000, 64, checkpoint_every=1000),
+            optimizer=OptimizerConfig(1e-3, 200, 1311, 64, checkpoint_every=1000),
             crop=64,
             quantize_after=300,
         ),
@@ -303,7 +303,7 @@ def gpu() -> TrainingConfig:
                 max_text_length=32,
             ),
             optimizer=OptimizerConfig(
-                1e-3, 400, 6000, 128, weight_decay=0.01, checkpoint_every=1000
+                1e-3, 400, 2471, 128, weight_decay=0.01, checkpoint_every=1000
             ),
             compute_dtype="bfloat16",
         ),
@@ -324,14 +324,12 @@ def gpu() -> TrainingConfig:
             ),
             projection_dim=256,
             optimizer=OptimizerConfig(
-                5e-4, 200, 3000, 512, weight_decay=0.05, checkpoint_every=1000
+                5e-4, 100, 1500, 128, weight_decay=0.05, checkpoint_every=250
             ),
         ),
         recogniser=RecogniserTrainingConfig(
-            widths=(48, 96, 160, 224),
-            optimizer=OptimizerConfig(
-                2e-3, 200, 3000, 128, weight_decay=0.01, checkpoint_every=1000
-            ),
+            widths=(32, 64, 128, 192),
+            optimizer=OptimizerConfig(2e-3, 100, 2000, 64, weight_decay=0.01, checkpoint_every=250),
         ),
     )
 

@@ -52,6 +52,10 @@ def test_win_a_game(new_page: Callable[..., Any], site: LiveSite, screenshot: An
     page.goto("/")
     assert page.locator("#thumbs img").count() == 1
     assert page.locator("#viewer-img").get_attribute("alt") == "Picture 1 of 6"
+    # The model draws pixel art: enlarged, every drawn pixel stays a sharp square.
+    for selector in ("#viewer-img", "#thumbs img"):
+        rendering = page.locator(selector).first.evaluate("e => getComputedStyle(e).imageRendering")
+        assert rendering == "pixelated", selector
     screenshot(page, "start")
     tab_to(page, "guess-input")
     guess(page, "two penguins near a boat")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -113,3 +114,22 @@ def test_the_command_imports_a_file_and_fails_loudly_on_a_bad_one(tmp_path: Path
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_prompts", str(tmp_path / "missing.csv"))
     assert len(texts()) == 2
+
+
+@pytest.mark.usefixtures("use_tiny_model")
+def test_a_word_the_built_in_model_never_saw_is_imported_with_a_warning_naming_it() -> None:
+    data = "text\na teepee on the grass\na dog on the grass\n"
+    report = import_prompts_csv(data.encode())
+    assert report.imported and texts() == ["a dog on the grass", "a teepee on the grass"]
+    teepee, dog = report.rows
+    assert len(teepee.warnings) == 1 and "'teepee'" in teepee.warnings[0]
+    assert dog.warnings == []
+    assert "1 have words the model cannot draw" in report.summary()
+
+
+def test_a_real_checkpoint_without_a_vocabulary_warns_about_nothing(
+    settings: Any, tmp_path: Path
+) -> None:
+    settings.SIXFOLD_MODEL_DIR = str(tmp_path)  # no vocabulary.txt: any word may be drawn
+    report = import_prompts_csv(b"text\na teepee on the lawn\n")
+    assert report.imported and report.rows[0].warnings == []

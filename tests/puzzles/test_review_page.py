@@ -79,3 +79,22 @@ def test_regenerating_from_the_review_page_queues_a_new_run(
     puzzle = Puzzle.objects.get(pk=reviewed.pk)
     assert (puzzle.state, puzzle.attempts) == (Puzzle.State.SCHEDULED, 0)
     assert puzzle.images.count() == 6  # kept until the new pictures exist
+
+
+def test_each_candidate_shows_its_legibility_and_a_hard_to_read_puzzle_is_flagged(
+    curator: User, reviewed: Puzzle
+) -> None:
+    candidates = list(reviewed.candidates.all())
+    assert all(0.0 <= image.legibility <= 1.0 for image in candidates)  # the tiny model judges
+    client = Client()
+    client.force_login(curator)
+    page = client.get(reverse("admin:puzzles_puzzle_review", args=[reviewed.pk])).content.decode()
+    for image in candidates:
+        assert f"legible {round(100 * image.legibility)}%" in page
+
+    listing = reverse("admin:puzzles_puzzle_changelist")
+    reviewed.candidates.filter(position__isnull=False).update(legibility=0.9)
+    assert "⚠" not in client.get(listing).content.decode()
+    reviewed.candidates.filter(position__isnull=False).update(legibility=0.2)
+    page = client.get(listing).content.decode()
+    assert "⚠ 20%" in page and "barely show the prompt" in page

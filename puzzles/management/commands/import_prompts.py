@@ -42,6 +42,8 @@ class Command(BaseCommand):
             if row.outcome == "error" or options["verbosity"] > 1:
                 detail = f": {row.message}" if row.message else ""
                 self.stdout.write(f"line {row.line}: {row.outcome}{detail} ({row.text!r})")
+            for warning in row.warnings:
+                self.stdout.write(self.style.WARNING(f"line {row.line}: {warning} ({row.text!r})"))
         if report.errors:
             raise CommandError(f"{path}: {report.summary()}")
         self.stdout.write(self.style.SUCCESS(f"{path.name}: {report.summary()}"))

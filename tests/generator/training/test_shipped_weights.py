@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from generator.training.export import MAX_BYTES, directory_bytes
@@ -34,3 +35,22 @@ def test_the_shipped_weights_draw_six_pictures_for_a_prompt(generator):
     for candidate in result.kept:
         assert candidate.image.size[0] >= 64 and candidate.image.size[1] >= 64
     assert len({candidate.image.tobytes() for candidate in result.kept}) == 6
+
+
+def test_the_shipped_recogniser_reads_real_scenes_and_rejects_noise(generator):
+    from generator.legibility import LegibilityJudge
+    from generator.training.splits import draw_sample
+
+    judge = LegibilityJudge.for_model(WEIGHTS)
+    assert judge is not None
+    samples = [draw_sample(seed, "heldout", 64) for seed in range(40)]
+    scores = [judge.score(s.caption, [s.image])[0] for s in samples]
+    assert np.mean(scores) > 0.8
+    noise = np.random.default_rng(0).integers(0, 256, (40, 64, 64, 3), dtype=np.uint8)
+    noise_scores = [judge.score(s.caption, [n])[0] for s, n in zip(samples, noise, strict=True)]
+    assert np.mean(noise_scores) < 0.2
+
+
+def test_the_shipped_weights_say_how_legible_each_picture_is(generator):
+    result = generator.generate("an apple on a blue background", candidates=4, keep=2, seed=0)
+    assert all(0.0 <= c.legibility <= 1.0 for c in result.candidates)
