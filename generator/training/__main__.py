@@ -1,9 +1,10 @@
 """`python -m generator.training STEP --out DIR [--size small]`: train the built-in model.
 
-STEP is one of scenes, tokenizer, vqgan, dalle_bart, clip, assemble, evaluate, `all` (every
-step in order) or `export` (ship DIR's evaluated model into generator/weights/default/). Every
-step resumes where an interrupted run stopped. `time` (no --out needed) measures seconds per
-step of each stage on this machine and extrapolates the whole run.
+STEP is one of scenes, tokenizer, recogniser, vqgan, dalle_bart, clip, assemble, evaluate,
+`all` (every step in order) or `export` (ship DIR's evaluated model into
+generator/weights/default/). Every step resumes where an interrupted run stopped. `--minutes M`
+fits each training stage's steps to its share of M minutes on this machine. `time` (no --out
+needed) measures seconds per step of each stage on this machine and extrapolates the whole run.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 from generator.training.configs import CONFIGS, get_config
-from generator.training.paths import claim_run
+from generator.training.paths import RunPaths, claim_run
 from generator.training.run import ALL, STEPS, run_steps
 
 
@@ -42,6 +43,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "(the first steps are timed; the fitted steps are kept, so a resumed run goes on alike)",
     )
     parser.add_argument(
+        "--compare",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="export: another evaluated run (e.g. the CPU recipe) whose figures the card shows",
+    )
+    parser.add_argument(
         "--target",
         type=Path,
         default=None,
@@ -65,7 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.step == "export":
         from generator.training.export import DEFAULT_TARGET, export_model
 
-        target = export_model(paths, config, args.target or DEFAULT_TARGET)
+        compare = RunPaths(args.compare) if args.compare else None
+        target = export_model(paths, config, args.target or DEFAULT_TARGET, compare)
         print(f"exported to {target}")
         return 0
     steps = list(ALL) if args.step == "all" else [args.step]

@@ -15,10 +15,11 @@ import numpy as np
 
 from generator.clip import CLIPConfig, CLIPTextConfig, CLIPVisionConfig, init_clip
 from generator.dalle_bart import DalleBartConfig, init_dalle_bart
-from generator.training import train_clip, train_dalle_bart, train_vqgan
+from generator.training import train_clip, train_dalle_bart, train_recogniser, train_vqgan
 from generator.training.codes import ENCODE_BATCH
 from generator.training.configs import TrainingConfig
 from generator.training.optim import make_optimizer, strong_types
+from generator.training.recogniser import init_params
 from generator.training.splits import draw_samples
 from generator.vqgan import init_vqgan
 
@@ -102,6 +103,24 @@ def _clip(config: TrainingConfig, repeats: int) -> tuple[float, float]:
     return _time(run, repeats)
 
 
+def _recogniser(config: TrainingConfig, repeats: int) -> tuple[float, float]:
+    model = train_recogniser.recogniser_config(config)
+    optimizer = make_optimizer(config.recogniser.optimizer)
+    step = train_recogniser.make_train_step(model, optimizer)
+    params = strong_types(init_params(model, jax.random.key(0)))
+    state = [params, optimizer.init(params)]
+    batch, size = config.recogniser.optimizer.batch_size, config.data.image_size
+    images = np.random.default_rng(0).random((batch, size, size, 3)).astype(np.float32)
+    counts = np.zeros((batch, len(model.objects)), np.int32)
+    settings = np.zeros(batch, np.int32)
+
+    def run() -> Any:
+        state[0], state[1], metrics = step(*state, images, counts, settings)
+        return metrics["loss"]
+
+    return _time(run, repeats)
+
+
 def _encode(config: TrainingConfig, repeats: int) -> tuple[float, float]:
     model = init_vqgan(config.vqgan.model, jax.random.key(0))
     size = config.data.image_size
@@ -120,6 +139,7 @@ def measure(config: TrainingConfig, repeats: int = 3) -> list[tuple[str, float, 
     per_batch_encode = data.train_scenes / ENCODE_BATCH
     stages = [
         ("render scenes (per 200)", _render, data.train_scenes / 200),
+        ("recogniser step", _recogniser, config.recogniser.optimizer.steps),
         ("vqgan step", _vqgan, config.vqgan.optimizer.steps),
         (f"encode (per {ENCODE_BATCH} scenes)", _encode, per_batch_encode),
         ("dalle_bart step", _dalle_bart, config.dalle_bart.optimizer.steps),
