@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from generator.training.captions import VOCABULARY_FILE
+from generator.legibility import VOCABULARY_FILE
 from generator.training.configs import TrainingConfig
 from generator.training.evaluate import CONTACT_SHEET_FILE, METRICS_FILE
 from generator.training.loop import CURVE_FILE, checkpointed_step, planned_steps

@@ -22,8 +22,9 @@ import jax
 import numpy as np
 
 from generator.checkpoint import PARAMS_NAME, read_params, write_params
+from generator.legibility import VOCABULARY_FILE
 from generator.training.bpe import train_bart_tokenizer, train_clip_tokenizer
-from generator.training.captions import VOCABULARY_FILE, write_vocabulary
+from generator.training.captions import write_vocabulary
 from generator.training.configs import TrainingConfig
 from generator.training.dataset import load_scenes, normalised_captions, render_scenes
 from generator.training.evaluate import evaluate

@@ -6,9 +6,9 @@ import json
 import pytest
 
 from generator.checkpoint import PARAMS_NAME, flatten_params, read_params
+from generator.legibility import VOCABULARY_FILE
 from generator.pipeline import Generator
 from generator.training import configs
-from generator.training.captions import VOCABULARY_FILE
 from generator.training.evaluate import CONDITION_SCALES, CONTACT_SHEET_FILE, METRICS_FILE
 from generator.training.export import CARD_FILE, ExportError, export_model
 from generator.training.paths import claim_run
