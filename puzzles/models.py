@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 IMAGES_PER_PUZZLE = 6
 # A puzzle whose six pictures show its objects less plainly than this (mean legibility) is
@@ -133,6 +134,15 @@ class Puzzle(models.Model):
     def images(self) -> models.QuerySet[PuzzleImage]:
         """The six selected images, in the order players see them."""
         return self.candidates.selected()
+
+    @property
+    def run_stopped(self) -> bool:
+        """Generating, but the run's lease ran out: the worker holding it died or hangs."""
+        return (
+            self.state == self.State.GENERATING
+            and self.lease_expires_at is not None
+            and self.lease_expires_at < timezone.now()
+        )
 
     @property
     def progress_percent(self) -> int:

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -71,9 +71,15 @@ def lease() -> timedelta:
 
 
 def claimable() -> Q:
-    """Puzzles a run may start on: scheduled ones, and failed ones with attempts left."""
-    return Q(state=Puzzle.State.SCHEDULED) | Q(
-        state=Puzzle.State.FAILED, attempts__lt=settings.SIXFOLD_MAX_ATTEMPTS
+    """Puzzles a run may start on: scheduled ones, failed ones with attempts left, and ones
+    whose run stopped (its lease ran out) with attempts left: the stopped attempt counts as
+    failed, and whoever comes next (a redelivered task, a retry, the recovery job, a curator's
+    Regenerate) takes the puzzle over at once instead of waiting for the nightly job."""
+    attempts_left = Q(attempts__lt=settings.SIXFOLD_MAX_ATTEMPTS)
+    return (
+        Q(state=Puzzle.State.SCHEDULED)
+        | Q(state=Puzzle.State.FAILED) & attempts_left
+        | Q(state=Puzzle.State.GENERATING, lease_expires_at__lt=timezone.now()) & attempts_left
     )
 
 
@@ -99,6 +105,7 @@ def claim_puzzle(puzzle_id: int) -> Claim | None:
     if updated != 1:
         return None
     puzzle = Puzzle.objects.select_related("prompt").get(pk=puzzle_id)
+    log.info("puzzle %s: attempt %d started (seed %d)", puzzle, puzzle.attempts, seed)
     return Claim(puzzle_id, token, puzzle.prompt.text, seed, puzzle.attempts)
 
 
@@ -353,6 +360,34 @@ def expire_stale_claims() -> list[int]:
             after_failure(pk)
             expired.append(pk)
     return expired
+
+
+# --- Recovery, every few minutes ---------------------------------------------------------------
+
+
+def recover(now: datetime | None = None) -> list[int]:
+    """Find what a dead worker or a missed night left undone; the ids of puzzles to generate.
+
+    Runs every few minutes (beat). It fails claims whose lease ran out (applying the failure
+    policy), makes sure today's and tomorrow's puzzles exist, publishes unreviewed puzzles that
+    are due, and returns the puzzles of the coming days that a run may start on and that nothing
+    touched for RECOVERY_QUIET (a puzzle queued a moment ago is not queued again), together with
+    those it just failed.
+    """
+    now = now or timezone.now()
+    expired = expire_stale_claims()
+    ensure_puzzles(puzzle_day(now), 2)
+    publish_due_puzzles(now)
+    horizon = puzzle_day(now) + timedelta(days=settings.SIXFOLD_DAYS_AHEAD)
+    quiet = now - timedelta(seconds=settings.SIXFOLD_RECOVERY_QUIET_SECONDS)
+    waiting = Puzzle.objects.filter(claimable(), date__lte=horizon, updated_at__lt=quiet)
+    ids = list(waiting.order_by("date").values_list("pk", flat=True))
+    for pk in expired:
+        if pk not in ids and Puzzle.objects.filter(claimable(), pk=pk).exists():
+            ids.append(pk)
+    if ids:
+        log.info("recovery: queueing puzzles %s", ids)
+    return ids
 
 
 # --- The nightly job ---------------------------------------------------------------------------

@@ -171,7 +171,7 @@ def assign_prompt(day: date, prompt: Prompt) -> Puzzle:
 
 
 def _check_replaceable(puzzle: Puzzle) -> None:
-    if puzzle.state == Puzzle.State.GENERATING:
+    if puzzle.state == Puzzle.State.GENERATING and not puzzle.run_stopped:
         raise CurationError(f"Puzzle {puzzle} is being generated; try again when it is done.")
     if puzzle.state == Puzzle.State.PUBLISHED and puzzle.date <= puzzle_day():
         raise CurationError(f"Puzzle {puzzle} is live; it can no longer change.")
@@ -179,6 +179,8 @@ def _check_replaceable(puzzle: Puzzle) -> None:
 
 def _reset_for_generation(puzzle: Puzzle) -> None:
     puzzle.state = Puzzle.State.SCHEDULED
+    puzzle.claim_token = None  # a run that stopped and comes back finds its claim gone
+    puzzle.lease_expires_at = None
     puzzle.attempts = 0
     puzzle.error = ""
     puzzle.published_at = None
@@ -190,6 +192,8 @@ def _reset_for_generation(puzzle: Puzzle) -> None:
             "prompt",
             "fallback",
             "state",
+            "claim_token",
+            "lease_expires_at",
             "attempts",
             "error",
             "published_at",

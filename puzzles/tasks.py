@@ -2,7 +2,8 @@
 
 `prepare_puzzles` runs nightly from beat (the schedule lives in django-celery-beat, editable in
 the admin) and sends one `generate_puzzle` per puzzle to the generation queue, which a worker
-with `--pool=solo` serves (JAX must not be forked).
+with `--pool=solo` serves (JAX must not be forked). `recover_puzzles` runs every 5 minutes:
+a run that died is taken over once its lease has run out, without waiting for the night.
 """
 
 from __future__ import annotations
@@ -18,6 +19,15 @@ from puzzles import runs
 def prepare_puzzles() -> list[int]:
     """Make sure the next days' puzzles exist and queue their generation."""
     puzzle_ids = runs.prepare_upcoming()
+    for puzzle_id in puzzle_ids:
+        enqueue_generation(puzzle_id)
+    return puzzle_ids
+
+
+@shared_task(name="puzzles.recover_puzzles")
+def recover_puzzles() -> list[int]:
+    """Every few minutes: take over stopped runs and queue due puzzles nothing is working on."""
+    puzzle_ids = runs.recover()
     for puzzle_id in puzzle_ids:
         enqueue_generation(puzzle_id)
     return puzzle_ids

@@ -152,6 +152,9 @@ SIXFOLD_RETRY_BACKOFF_SECONDS = env_int("SIXFOLD_RETRY_BACKOFF_SECONDS", 60, min
 SIXFOLD_GENERATION_LEASE_SECONDS = env_int("SIXFOLD_GENERATION_LEASE_SECONDS", 1800, minimum=60)
 SIXFOLD_FALLBACK_PROMPT = env_str("SIXFOLD_FALLBACK_PROMPT", "a big apple on a blue background")
 SIXFOLD_GENERATION_QUEUE = env_str("SIXFOLD_GENERATION_QUEUE", "generation")
+# The recovery job (beat, every few minutes) leaves alone puzzles touched more recently than
+# this: they were just queued or just failed and are waiting for their retry.
+SIXFOLD_RECOVERY_QUIET_SECONDS = env_int("SIXFOLD_RECOVERY_QUIET_SECONDS", 300, minimum=0)
 
 # --- Celery ------------------------------------------------------------------------------------
 
