@@ -37,6 +37,7 @@ class CountsNotifier:
         self._pending[number] = loop.create_task(self._push(puzzle_id, number, wait))
 
     async def _push(self, puzzle_id: int, number: int, wait: float) -> None:
+        from game import outages
         from game.services import community_counts_by_id
 
         try:
@@ -45,6 +46,9 @@ class CountsNotifier:
             layer = get_channel_layer()
             if layer is not None:
                 await layer.group_send(group_name(number), {"type": "community.counts", **counts})
+        except outages.SERVICE_ERRORS as error:
+            # Nobody awaits this task: say what was lost here. The next guess pushes again.
+            outages.report(f"counts of puzzle #{number} not pushed", error)
         finally:
             self._last_sent[number] = asyncio.get_running_loop().time()
             del self._pending[number]

@@ -8,6 +8,9 @@ Frames to the browser:
     {"type": "error", "code": "...", "message": "...", "id": "<guess id>"|null}
     {"type": "counts", "players": n, "solvers": m}
 
+A frame that is not JSON, or not one of the above, gets an error frame ("bad_message"); a
+service outage gets one with code "unavailable" (and at connect, close code 4503).
+
 Origins are checked before this consumer runs (AllowedHostsOriginValidator in config.asgi).
 """
 
@@ -19,14 +22,17 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from game import conf, ratelimit, services
+from game import conf, outages, ratelimit, services
 from game.community import group_name
 from game.players import player_in_session
 from game.validation import GuessRejected
 from puzzles.models import Puzzle
 
 # Close codes (4000-4999 are the application's own).
-NO_SESSION, NO_PUZZLE, FLOODING = 4401, 4404, 4429
+NO_SESSION, NO_PUZZLE, FLOODING, UNAVAILABLE = 4401, 4404, 4429, 4503
+
+
+_MALFORMED = object()  # what a frame that is not JSON decodes to
 
 
 class PlayConsumer(AsyncJsonWebsocketConsumer):
@@ -47,16 +53,32 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             await self._fail(NO_PUZZLE, "no_puzzle", f"There is no puzzle #{number} to play.")
             return
         self.puzzle, self.player = puzzle, player
-        for group in (group_name(number), services.player_group(player, number)):
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.joined.append(group)
-        await self._send_state()
-        counts = await database_sync_to_async(services.community_counts)(puzzle)
+        try:
+            for group in (group_name(number), services.player_group(player, number)):
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.joined.append(group)
+            await self._send_state()
+            counts = await database_sync_to_async(services.community_counts)(puzzle)
+        except outages.SERVICE_ERRORS as error:
+            # The page backs off and plays over HTTP meanwhile (close code UNAVAILABLE).
+            outages.report("socket connect", error)
+            await self._fail(UNAVAILABLE, "unavailable", outages.UNAVAILABLE_MESSAGE)
+            return
         await self.send_json({"type": "counts", **counts})
 
     async def disconnect(self, code: int) -> None:
         for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except outages.SERVICE_ERRORS as error:  # the entry expires in the layer anyway
+                outages.report("socket disconnect", error)
+
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:  # malformed JSON: answered with an error frame in receive_json
+            return _MALFORMED
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not hasattr(self, "puzzle"):
@@ -66,12 +88,18 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             await self._fail(FLOODING, "rate_limited", "Too many messages: reload the page.")
             return
         kind = content.get("type") if isinstance(content, dict) else None
-        if kind == "guess":
-            await self._guess(content)
-        elif kind == "state":
-            await self._send_state()
-        else:
-            await self._error("bad_message", "The game did not understand that message.", None)
+        try:
+            if kind == "guess":
+                await self._guess(content)
+            elif kind == "state":
+                await self._send_state()
+            else:
+                await self._error("bad_message", "The game did not understand that message.", None)
+        except outages.SERVICE_ERRORS as error:
+            outages.report("socket message", error)
+            reply = content.get("id") if isinstance(content, dict) else None
+            reply_id = reply if isinstance(reply, str) and len(reply) <= 64 else None
+            await self._error("unavailable", outages.UNAVAILABLE_MESSAGE, reply_id)
 
     async def _guess(self, content: dict[str, Any]) -> None:
         guess_id = content.get("id")
@@ -92,9 +120,12 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             }
         )
         if not outcome.duplicate:
-            await services.broadcast_player_update(
-                self.player, self.puzzle.number, self.channel_name
-            )
+            try:
+                await services.broadcast_player_update(
+                    self.player, self.puzzle.number, self.channel_name
+                )
+            except outages.SERVICE_ERRORS as error:  # stored: only other tabs miss the news
+                outages.report("socket broadcast", error)
 
     async def community_counts(self, event: dict[str, Any]) -> None:
         await self.send_json(

@@ -25,3 +25,8 @@ async def seconds_to_wait(key: str, limit: int, window: int) -> int:
     if count <= limit:
         return 0
     return max(1, math.ceil(window - now % window))
+
+
+async def first_sighting(key: str, window: int) -> bool:
+    """True the first time `key` is seen within `window` seconds (an atomic add), else False."""
+    return bool(await cache.aadd(f"seen:{key}", 1, timeout=window + 1))

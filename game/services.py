@@ -349,7 +349,13 @@ async def submit_guess(
         state = await database_sync_to_async(game_state)(puzzle, player, site_url)
         return GuessOutcome(state, duplicate=True)
     limit, window = conf.guess_rate()
-    wait = await ratelimit.seconds_to_wait(f"guess:{player}", limit, window)
+    # Only a guess id seen for the first time counts: resent copies of one guess (a page
+    # retrying over HTTP while the socket answer is on its way) arrive before the first is
+    # stored, and must not use up the player's limit.
+    first_sighting = await ratelimit.first_sighting(f"guess-id:{player}:{client_id}", window)
+    wait = (
+        await ratelimit.seconds_to_wait(f"guess:{player}", limit, window) if first_sighting else 0
+    )
     if wait:
         raise GuessRejected(
             f"You are guessing very fast. Take a breath and try again in {wait} s.",

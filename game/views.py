@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from game import services
+from game import outages, services
 from game.players import (
     BadCode,
     ensure_player,
@@ -74,7 +74,12 @@ def today(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def puzzle_page(request: HttpRequest, number: int) -> HttpResponse:
-    return _play_page(request, _puzzle_or_404(number))
+    puzzle = services.find_puzzle(number)
+    if puzzle is None and number == services.today_number():
+        # Today's puzzle exists on the calendar but its pictures are not ready: say so.
+        ensure_player(request.session)
+        return render(request, "game/no_puzzle.html", status=200)
+    return _play_page(request, puzzle or _puzzle_or_404(number))
 
 
 @require_GET
@@ -132,48 +137,72 @@ def _no_session() -> JsonResponse:
     )
 
 
+def _error(code: str, message: str, status: int, reply_id: str | None = None) -> JsonResponse:
+    response = JsonResponse(
+        {"type": "error", "code": code, "message": message, "id": reply_id}, status=status
+    )
+    if status == 503:
+        response["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
+    return response
+
+
+def _no_puzzle(number: int) -> JsonResponse:
+    if number == services.today_number():
+        message = "Today's pictures are still being drawn; try again in a little while."
+        return _error("not_ready", message, 503)
+    return _error("no_puzzle", f"There is no puzzle #{number} to play.", 404)
+
+
+def _unavailable(where: str, error: BaseException, reply_id: str | None = None) -> JsonResponse:
+    outages.report(where, error)
+    return _error("unavailable", outages.UNAVAILABLE_MESSAGE, 503, reply_id)
+
+
 @require_GET
 def state(request: HttpRequest, number: int) -> JsonResponse:
-    player = _player_or_none(request)
-    if player is None:
-        return _no_session()
-    puzzle = _puzzle_or_404(number)
-    return JsonResponse(
-        {"type": "state", "state": services.game_state(puzzle, player, _site_url(request))}
-    )
+    try:
+        player = _player_or_none(request)
+        if player is None:
+            return _no_session()
+        puzzle = services.find_puzzle(number)
+        if puzzle is None:
+            return _no_puzzle(number)
+        game = services.game_state(puzzle, player, _site_url(request))
+    except outages.SERVICE_ERRORS as error:
+        return _unavailable("state", error)
+    return JsonResponse({"type": "state", "state": game})
 
 
 @require_POST
 async def guess(request: HttpRequest, number: int) -> JsonResponse:
-    player = await database_sync_to_async(_player_or_none)(request)
-    if player is None:
-        return _no_session()
     try:
         body: Any = json.loads(request.body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return JsonResponse(
-            {"type": "error", "code": "bad_message", "message": "That request was not JSON."},
-            status=400,
-        )
+        return _error("bad_message", "That request was not JSON.", 400)
     if not isinstance(body, dict):
         body = {}
-    puzzle = await database_sync_to_async(services.find_puzzle)(number)
-    if puzzle is None:
-        raise Http404(f"There is no puzzle #{number} to play.")
     guess_id = body.get("id")
     reply_id = guess_id if isinstance(guess_id, str) and len(guess_id) <= 64 else None
     try:
+        player = await database_sync_to_async(_player_or_none)(request)
+        if player is None:
+            return _no_session()
+        puzzle = await database_sync_to_async(services.find_puzzle)(number)
+        if puzzle is None:
+            return await database_sync_to_async(_no_puzzle)(number)
         outcome = await services.submit_guess(
             puzzle, player, guess_id, body.get("text"), _site_url(request)
         )
     except GuessRejected as rejected:
         status = 429 if rejected.code == "rate_limited" else 400
-        return JsonResponse(
-            {"type": "error", "code": rejected.code, "message": rejected.message, "id": reply_id},
-            status=status,
-        )
+        return _error(rejected.code, rejected.message, status, reply_id)
+    except outages.SERVICE_ERRORS as error:
+        return _unavailable("guess", error, reply_id)
     if not outcome.duplicate:
-        await services.broadcast_player_update(player, number, sender="http")
+        try:
+            await services.broadcast_player_update(player, number, sender="http")
+        except outages.SERVICE_ERRORS as error:  # stored and scored: only other tabs miss it
+            outages.report("guess broadcast", error)
     return JsonResponse(
         {"type": "state", "state": outcome.state, "id": reply_id, "duplicate": outcome.duplicate}
     )

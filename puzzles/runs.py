@@ -109,13 +109,38 @@ def claim_puzzle(puzzle_id: int) -> Claim | None:
     return Claim(puzzle_id, token, puzzle.prompt.text, seed, puzzle.attempts)
 
 
+class _StageLog:
+    """One log line per finished stage of a run, with how long it took."""
+
+    def __init__(self, claim: Claim) -> None:
+        self.claim = claim
+        self.stage = ""
+        self.started = time.monotonic()
+
+    def at(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self.started = time.monotonic()
+            self.stage = stage
+        if done >= total:
+            log.info(
+                "puzzle %s: %s done in %.1f s (attempt %d)",
+                self.claim.puzzle_id,
+                stage,
+                time.monotonic() - self.started,
+                self.claim.attempt,
+            )
+            self.stage = ""
+
+
 def _reporter(claim: Claim, observer: generation.Progress | None) -> generation.Progress:
     last = -_REPORT_INTERVAL_SECONDS
+    stages = _StageLog(claim)
 
     def report(stage: str, done: int, total: int) -> None:
         nonlocal last
         if observer is not None:
             observer(stage, done, total)
+        stages.at(stage, done, total)
         if time.monotonic() - last < _REPORT_INTERVAL_SECONDS and done < total:
             return
         last = time.monotonic()

@@ -134,3 +134,16 @@ def test_the_review_page_offers_regenerate_for_a_stopped_run(
     url = reverse("admin:puzzles_puzzle_review", args=[dead.pk])
     page = client.get(url).content.decode()
     assert "its run stopped" in page and 'name="regenerate"' in page
+
+
+def test_the_worker_log_has_a_line_per_generation_stage_with_its_duration(
+    todays_puzzle: Puzzle, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="puzzles.runs")
+    assert runs.generate_puzzle(todays_puzzle.pk) is runs.Outcome.GENERATED
+    lines = [record.getMessage() for record in caplog.records]
+    for stage in ("encode", "sample", "decode", "rank", "judge", "storing"):
+        assert any(f": {stage} done in " in line and " s (attempt 1)" in line for line in lines), (
+            stage,
+            lines,
+        )

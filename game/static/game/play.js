@@ -354,6 +354,12 @@
       if (frame.id && !over()) els.input.focus();
     } else if (frame.type === "error") {
       var waiting = pending();
+      if (RETRYABLE[frame.code]) {
+        // The server cannot take guesses for a moment: the guess stays on its way.
+        say(frame.message);
+        if (waiting) retryLater(waiting, 1000 * (frame.retryAfter || 5));
+        return;
+      }
       if (frame.id && waiting && frame.id === waiting.id) {
         setPending(null);
         busy = false;
@@ -375,10 +381,27 @@
 
   var socket = null;
   var socketOpen = false;
-  var attempts = 0;
+  var attempts = 0; // failed connections in a row; reset only once the server answers
   var reconnectTimer = null;
   var replyTimer = null;
+  var retryTimer = null;
   var gaveUp = false; // the server closed the socket for good (no session, no puzzle)
+  var overHttp = false; // sockets keep failing: guesses go over HTTP, and the player knows
+  var RETRYABLE = { unavailable: true, not_ready: true };
+
+  // Capped exponential back-off with jitter, so that a thousand pages do not all come back
+  // in the same second after an outage.
+  function backoff(tries) {
+    return Math.min(30000, 500 * Math.pow(2, tries)) * (0.5 + Math.random());
+  }
+
+  function retryLater(guess, delay) {
+    window.clearTimeout(retryTimer);
+    retryTimer = window.setTimeout(function () {
+      var still = pending();
+      if (still && still.id === guess.id) transmit(still);
+    }, delay);
+  }
 
   function connect() {
     if (gaveUp || (socket && socket.readyState <= 1)) return;
@@ -391,12 +414,19 @@
     }
     socket.addEventListener("open", function () {
       socketOpen = true;
-      attempts = 0;
       var guess = pending();
       if (guess) transmit(guess);
     });
     socket.addEventListener("message", function (event) {
-      try { handle(JSON.parse(event.data)); } catch (e) { /* ignore a broken frame */ }
+      var frame;
+      try { frame = JSON.parse(event.data); } catch (e) { return; /* ignore a broken frame */ }
+      if (frame.type === "state") {
+        // A socket that opens and then fails (the server's services are down) is no
+        // connection: only an answer resets the back-off.
+        attempts = 0;
+        if (overHttp) { overHttp = false; say("The live connection is back."); }
+      }
+      handle(frame);
     });
     socket.addEventListener("close", function (event) {
       socketOpen = false;
@@ -409,9 +439,15 @@
   function scheduleReconnect() {
     if (reconnectTimer) return;
     attempts += 1;
-    var delay = Math.min(15000, 400 * Math.pow(2, attempts));
-    reconnectTimer = window.setTimeout(function () { reconnectTimer = null; connect(); }, delay);
-    // Sockets keep failing (a proxy that blocks them): a waiting guess goes over HTTP.
+    reconnectTimer = window.setTimeout(function () {
+      reconnectTimer = null;
+      connect();
+    }, backoff(attempts));
+    // Sockets keep failing (an outage, or a proxy that blocks them): guesses go over HTTP.
+    if (attempts >= 3 && !overHttp) {
+      overHttp = true;
+      say("The live connection keeps failing; your guesses go over the web instead.");
+    }
     var guess = pending();
     if (attempts >= 2 && guess) post(guess);
   }
@@ -423,9 +459,13 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": config.csrfToken },
       body: JSON.stringify({ id: guess.id, text: guess.text })
     }).then(function (response) {
-      return response.json();
+      return response.json().then(function (frame) {
+        if (response.status === 503) frame.retryAfter = Number(response.headers.get("Retry-After"));
+        return frame;
+      });
     }).then(handle, function () {
       say("No connection right now. Your guess is kept and will be sent when you are back online.");
+      retryLater(guess, backoff(attempts + 1));
     });
   }
 
