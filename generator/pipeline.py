@@ -288,9 +288,9 @@ class Generator:
         """Each picture's legibility, or None for each when there is no judge or no object."""
         scores = None
         if self.judge is not None:
-            report("judge", 0, 1)
+            report("judge", 0, len(pixels))
             scores = self.judge.score(prompt, pixels)
-            report("judge", 1, 1)
+            report("judge", len(pixels), len(pixels))
         return list(scores) if scores is not None else [None] * len(pixels)
 
     def _draw(self, tokens: np.ndarray) -> np.ndarray:
