@@ -19,7 +19,11 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from game import answers, conf  # noqa: E402
 from game.routing import websocket_urlpatterns  # noqa: E402
+
+if conf.warm_scorer_at_start():
+    answers.warm_up()  # the first guess after a start must not wait for the model
 
 # Static files (WhiteNoise) and media are file responses read in a thread under ASGI; Django
 # warns about that on every such response. That is the intended trade-off for a small site (a

@@ -100,12 +100,24 @@ async def score(answer: str, guess: str) -> GuessScore:
 
 
 def warm_up() -> None:
-    """Loads the model in the background so that the first player does not wait for it."""
+    """Loads the model and today's answer vectors in the background, so that the first player
+    after a (re)start does not wait for them."""
 
     def load() -> None:
+        from django.db import close_old_connections
+
+        from game.services import todays_puzzle
+
         try:
             scorer().score("a warm up", "a warm up")
+            puzzle = todays_puzzle()
+            if puzzle is not None:
+                ensure_answer_vectors(puzzle.pk, puzzle.prompt.text)
+                scorer().score(puzzle.prompt.text, "a warm up")
+            log.info("scorer ready%s", f" with puzzle #{puzzle.number}" if puzzle else "")
         except Exception:
             log.exception("could not load the scorer")
+        finally:
+            close_old_connections()
 
     threading.Thread(target=load, name="sixfold-scorer-warm-up", daemon=True).start()

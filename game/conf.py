@@ -8,7 +8,8 @@ variable where an operator may want to flip it without editing settings).
                            the cores, at most 4)
     GAME_SCORER_BATCHING   score concurrent guesses together (env SIXFOLD_SCORER_BATCHING, on)
     GAME_SCORER_CACHE      embed each distinct word and text once (env SIXFOLD_SCORER_CACHE, on)
-    GAME_WARM_SCORER       load the scorer when the server starts (env SIXFOLD_WARM_SCORER, off)
+    GAME_WARM_SCORER       load the scorer and today's answer when the web server starts
+                           (env SIXFOLD_WARM_SCORER, on; off in the test settings)
     GAME_GUESS_RATE        (guesses, seconds) a player may make (default 10 per 60 s)
     GAME_MESSAGE_RATE      (messages, seconds) one WebSocket may send (default 30 per 10 s)
     SIXFOLD_PUBLIC_URL     the site's address for share links; empty: the request's host
@@ -55,7 +56,7 @@ def cache_enabled() -> bool:
 
 
 def warm_scorer_at_start() -> bool:
-    return bool(_setting("GAME_WARM_SCORER", _env_flag("SIXFOLD_WARM_SCORER", False)))
+    return bool(_setting("GAME_WARM_SCORER", _env_flag("SIXFOLD_WARM_SCORER", True)))
 
 
 def guess_rate() -> tuple[int, int]:

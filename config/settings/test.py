@@ -33,3 +33,6 @@ MEDIA_ROOT = Path(tempfile.gettempdir()) / "sixfold-test-media"
 # A prefix per run, so that parallel test runs never share channel-layer groups in Redis.
 if REDIS_URL:  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"sixfold-test-{os.getpid()}"  # noqa: F405
+
+# Test processes score with whatever model a test asks for; no scorer warm-up at import.
+GAME_WARM_SCORER = False
