@@ -112,7 +112,18 @@ def database_from_url(url: str) -> dict[str, Any]:
             },
         }
     if parts.scheme in ("postgres", "postgresql", "pgsql"):
-        options = dict(parse_qsl(parts.query))
+        options: dict[str, Any] = dict(parse_qsl(parts.query))
+        # A pool of open connections (psycopg_pool): opening one costs more than a guess's
+        # queries. `?pool=0` in the URL turns it off (e.g. behind PgBouncer).
+        pool_size = options.pop("pool", "16")
+        if pool_size not in ("0", "false", "off"):
+            try:
+                size = int(pool_size)
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"DATABASE_URL: pool={pool_size!r} is not a number of connections"
+                ) from None
+            options["pool"] = {"min_size": 1, "max_size": size, "timeout": 10}
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -121,7 +132,7 @@ def database_from_url(url: str) -> dict[str, Any]:
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
             # Under ASGI a persistent connection would outlive its thread: Django's docs ask for
-            # CONN_MAX_AGE = 0 and the database's own pooling instead.
+            # CONN_MAX_AGE = 0 and a pool instead (connections go back to it after each call).
             "CONN_MAX_AGE": 0,
             "OPTIONS": options,
         }

@@ -46,7 +46,7 @@ def clean_guess(raw: object) -> str:
         raise GuessRejected("Type a guess first.", "empty")
     if len(text) > MAX_GUESS_CHARS:
         raise GuessRejected(
-            f"That guess is {len(text)} characters long; keep it under {MAX_GUESS_CHARS + 1}.",
+            f"That guess is {len(text)} characters long; at most {MAX_GUESS_CHARS} are allowed.",
             "too_long",
         )
     words = tokens(text)
