@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from game.scoring import EXACT, WordMark
 from game.words import tokens
+from puzzles.models import IMAGES_PER_PUZZLE
 
 MAX_GUESSES = 6
-IMAGE_COUNT = 6
+IMAGE_COUNT = IMAGES_PER_PUZZLE  # one picture at the start, one more per miss
 
 PLAYING, WON, LOST = "playing", "won", "lost"
 

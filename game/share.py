@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+from game.rules import MAX_GUESSES
 from game.scoring import ABSENT, EXACT, GIVEN, NEAR, PRESENT
 
 Palette = Literal["standard", "high-contrast"]
@@ -30,8 +31,6 @@ SQUARES: dict[Palette, dict[str, str]] = {
     # apart by players with red-green colour blindness, where green, yellow and orange blur.
     "high-contrast": {EXACT: "🟧", PRESENT: "🟦", NEAR: "🟪", ABSENT: "⬛", GIVEN: "⬜"},
 }
-
-MAX_GUESSES = 6
 
 
 def share_row(states: Sequence[str], palette: Palette = "standard") -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from game.share import MAX_GUESSES
+from game.rules import MAX_GUESSES
 
 
 @dataclass(frozen=True)
