@@ -78,6 +78,9 @@ class RecogniserTrainingConfig:
     widths: tuple[int, ...]  # channels of the CNN's stages (each but the last halves the side)
     optimizer: OptimizerConfig
     trust_scenes: int = 500  # held-out scenes its own figures (clean and degraded) are taken on
+    # Steps before this one train on clean renders only; from it on, half the pictures are
+    # degraded and a few are pure noise (a robustness phase at the end of the schedule).
+    degraded_from: int = 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -328,8 +331,9 @@ def gpu() -> TrainingConfig:
             ),
         ),
         recogniser=RecogniserTrainingConfig(
-            widths=(32, 64, 128, 192),
-            optimizer=OptimizerConfig(2e-3, 100, 2000, 64, weight_decay=0.01, checkpoint_every=250),
+            widths=(48, 96, 160, 224),
+            optimizer=OptimizerConfig(2e-3, 200, 5986, 128, weight_decay=0.01, checkpoint_every=50),
+            degraded_from=5736,
         ),
     )
 

@@ -22,6 +22,9 @@ from generator.vqgan import VQGANConfig
 from generator.vqgan import count_params as count_vqgan_params
 
 ABLATION_FILE = Path(__file__).with_name("codec_ablation.md")
+# A run's own account of where and how its stages ran, when that was not one command on one
+# machine (e.g. a stage resumed elsewhere); the card shows it as written.
+PROVENANCE_FILE = "PROVENANCE.md"
 GOALS = {"codec": 0.90, "generated": 0.75, "setting": 0.95, "counts": 0.70}
 
 
@@ -215,6 +218,8 @@ def model_card(
     codebook = metrics["codebook"]
     trust = metrics["recogniser"]
     ablation = ABLATION_FILE.read_text("utf-8").strip() if ABLATION_FILE.exists() else ""
+    provenance_path = paths.root / PROVENANCE_FILE
+    provenance = provenance_path.read_text("utf-8").strip() if provenance_path.exists() else ""
     metrics = {**metrics, "size": config.name}
     return f"""# Sixfold built-in model: `sixfold-emoji-{config.name}`
 
@@ -230,6 +235,7 @@ python -m generator.training export --out DIR
 ```
 
 Hardware: {hardware}. Wall time of the whole run: {steps_time}.
+{provenance}
 Weights: {size / 2**20:.1f} MiB in all (float16 on disk, computed in float32).
 
 ## Data

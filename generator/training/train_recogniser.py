@@ -132,19 +132,24 @@ def degrade(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def training_batch(
-    images: np.ndarray, counts: np.ndarray, settings: np.ndarray, rng: np.random.Generator
+    images: np.ndarray,
+    counts: np.ndarray,
+    settings: np.ndarray,
+    rng: np.random.Generator,
+    degraded: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Float images in [0, 1] with their labels: flipped, partly degraded, a few pure noise.
-
-    A noise picture has no object; its setting label is -1, which the loss skips.
+    """Float images in [0, 1] with their labels: flipped, and (with `degraded`) partly
+    degraded, a few pure noise. A noise picture has no object; its setting label is -1, which
+    the loss skips.
     """
     images, counts, settings = np.array(images), counts.copy(), settings.copy()
+    share = DEGRADED_SHARE if degraded else 0.0
     for row in range(len(images)):
         if rng.random() < 0.5:
             images[row] = images[row, :, ::-1]
-        if rng.random() < DEGRADED_SHARE:
+        if rng.random() < share:
             images[row] = degrade(images[row], rng)
-    noise = rng.random(len(images)) < NOISE_SHARE
+    noise = rng.random(len(images)) < (NOISE_SHARE if degraded else 0.0)
     images[noise] = rng.integers(0, 256, images[noise].shape, dtype=np.uint8)
     counts[noise] = 0
     settings[noise] = -1
@@ -174,7 +179,11 @@ def train_recogniser(
         rng = np.random.default_rng([config.seed, 5, index])
         rows = np.sort(rng.integers(0, len(counts), settings_config.optimizer.batch_size))
         images, batch_counts, batch_settings = training_batch(
-            scenes.images[rows], counts[rows], settings[rows], rng
+            scenes.images[rows],
+            counts[rows],
+            settings[rows],
+            rng,
+            degraded=index >= settings_config.degraded_from,
         )
         params, opt_state, metrics = train_step(
             state.params, state.opt_state, images, batch_counts, batch_settings

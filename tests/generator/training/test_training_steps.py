@@ -196,3 +196,17 @@ def test_vqgan_moves_from_crops_to_whole_scenes_with_as_many_pixels():
     assert train_vqgan.batch_shape(settings, switch - 1, 64) == (32, 32)
     scenes, side = train_vqgan.batch_shape(settings, switch, 64)
     assert side == 64 and scenes * side**2 == 32 * 32**2
+
+
+def test_before_the_robustness_phase_recogniser_batches_are_only_flipped(scenes):
+    originals = np.asarray(scenes.images[:32])
+    counts = np.ones((32, 5), np.int32)
+    images, batch_counts, settings = train_recogniser.training_batch(
+        originals, counts, np.zeros(32, np.int32), np.random.default_rng(3), degraded=False
+    )
+    pixels = np.round(images * 255).astype(np.uint8)
+    for row in range(32):
+        assert np.array_equal(pixels[row], originals[row]) or np.array_equal(
+            pixels[row], originals[row, :, ::-1]
+        )
+    assert (batch_counts == 1).all() and (settings == 0).all()
