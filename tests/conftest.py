@@ -76,3 +76,17 @@ def media_root(settings: object, tmp_path: Path) -> Iterator[Path]:
     root = tmp_path / "media"
     settings.MEDIA_ROOT = root  # type: ignore[attr-defined]
     yield root
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> Iterator[None]:
+    """pytest-django's test databases, with the PostgreSQL connection pool closed before they are
+    dropped (an open pooled connection makes DROP DATABASE fail with "being accessed by other
+    users", and the next run then finds a stale test database)."""
+    yield
+    from django.db import connections
+
+    for connection in connections.all():
+        pools = getattr(type(connection), "_connection_pools", {})  # PostgreSQL's, per alias
+        if connection.alias in pools:
+            connection.close_pool()

@@ -75,10 +75,11 @@ def test_progress_moves_through_every_stage_in_batches(generator: Generator) -> 
     calls: list[tuple[str, int, int]] = []
     generator.generate(PROMPT, candidates=5, keep=2, seed=0, progress=lambda *a: calls.append(a))
     stages = [stage for stage, _, _ in calls]
-    assert list(dict.fromkeys(stages)) == ["encode", "sample", "decode", "rank"]
+    # The fixture model carries a recogniser, so each picture is judged for legibility last.
+    assert list(dict.fromkeys(stages)) == ["encode", "sample", "decode", "rank", "judge"]
     samples = [(done, total) for stage, done, total in calls if stage == "sample"]
     assert samples == [(0, 5), (2, 5), (4, 5), (5, 5)]  # batch_size 2
-    for stage in ("encode", "decode", "rank"):
+    for stage in ("encode", "decode", "rank", "judge"):
         done, total = next((d, t) for s, d, t in reversed(calls) if s == stage)
         assert done == total
 
