@@ -15,15 +15,15 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 # Django must be set up before anything imports models (the consumers do).
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from game import answers, conf  # noqa: E402
 from game.routing import websocket_urlpatterns  # noqa: E402
 
 if conf.warm_scorer_at_start():
-    answers.warm_up()  # the first guess after a start must not wait for the model
+    answers.warm_up()  # before serving: the first guess after a start must not wait
 
 # Static files (WhiteNoise) and media are file responses read in a thread under ASGI; Django
 # warns about that on every such response. That is the intended trade-off for a small site (a
@@ -37,7 +37,8 @@ application = ProtocolTypeRouter(
         "http": django_asgi_app,
         # Browsers send cookies to WebSockets from any site: accept only our own origins.
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # The session only (the player id lives there); nobody needs a user on a socket.
+            SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
 )

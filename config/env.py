@@ -49,6 +49,19 @@ def env_int(name: str, default: int, minimum: int | None = None) -> int:
     return value
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """A rate written "COUNT/SECONDS" (e.g. "10/60": ten per minute)."""
+    raw = os.environ.get(name, default)
+    count, _, seconds = raw.partition("/")
+    try:
+        rate = int(count), int(seconds)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a rate such as 10/60") from None
+    if min(rate) < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r}: both numbers must be at least 1")
+    return rate
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     """A comma-separated list; empty items are dropped."""
     raw = os.environ.get(name)

@@ -99,9 +99,11 @@ async def score(answer: str, guess: str) -> GuessScore:
     return await asyncio.to_thread(active.score, answer, guess)
 
 
-def warm_up() -> None:
-    """Loads the model and today's answer vectors in the background, so that the first player
-    after a (re)start does not wait for them."""
+def warm_up(wait: bool = True) -> None:
+    """Loads the model and today's answer vectors, so that the first player after a (re)start
+    does not wait for them. The web process calls it as it starts, before it serves anyone;
+    the work runs in a thread of its own because the server may already be running an event
+    loop (in which Django refuses database calls)."""
 
     def load() -> None:
         from django.db import close_old_connections
@@ -115,9 +117,12 @@ def warm_up() -> None:
                 ensure_answer_vectors(puzzle.pk, puzzle.prompt.text)
                 scorer().score(puzzle.prompt.text, "a warm up")
             log.info("scorer ready%s", f" with puzzle #{puzzle.number}" if puzzle else "")
-        except Exception:
+        except Exception:  # the server still starts; the first guess loads what is missing
             log.exception("could not load the scorer")
         finally:
             close_old_connections()
 
-    threading.Thread(target=load, name="sixfold-scorer-warm-up", daemon=True).start()
+    thread = threading.Thread(target=load, name="sixfold-scorer-warm-up", daemon=True)
+    thread.start()
+    if wait:
+        thread.join()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
+
+from game.db import in_db_thread
 
 INTERVAL_SECONDS = 1.0
 
@@ -42,7 +43,7 @@ class CountsNotifier:
 
         try:
             await asyncio.sleep(wait)
-            counts = await database_sync_to_async(community_counts_by_id)(puzzle_id)
+            counts = await in_db_thread(community_counts_by_id)(puzzle_id)
             layer = get_channel_layer()
             if layer is not None:
                 await layer.group_send(group_name(number), {"type": "community.counts", **counts})

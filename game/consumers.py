@@ -16,14 +16,16 @@ Origins are checked before this consumer runs (AllowedHostsOriginValidator in co
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+import weakref
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from game import conf, outages, ratelimit, services
 from game.community import group_name
+from game.db import in_db_thread
 from game.players import player_in_session
 from game.validation import GuessRejected
 from puzzles.models import Puzzle
@@ -34,6 +36,26 @@ NO_SESSION, NO_PUZZLE, FLOODING, UNAVAILABLE = 4401, 4404, 4429, 4503
 
 _MALFORMED = object()  # what a frame that is not JSON decodes to
 
+# Group joins and leaves at once, per process: a thousand players leaving together must queue
+# here rather than each take a Redis connection (which runs out and leaves dead members behind).
+GROUP_CALLS_AT_ONCE = 64
+_group_semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _group_calls() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    found = _group_semaphores.get(loop)
+    if found is None:
+        found = _group_semaphores[loop] = asyncio.Semaphore(GROUP_CALLS_AT_ONCE)
+    return found
+
+
+def _player_of(scope: dict[str, Any]) -> uuid.UUID | None:
+    """The player in the connection's session (loading the session reads the database)."""
+    return player_in_session(scope["session"]) if "session" in scope else None
+
 
 class PlayConsumer(AsyncJsonWebsocketConsumer):
     puzzle: Puzzle
@@ -43,35 +65,40 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         self.joined = []
         await self.accept()
-        player = player_in_session(self.scope["session"]) if "session" in self.scope else None
-        if player is None:
-            await self._fail(NO_SESSION, "no_session", "Your session has expired: reload the page.")
-            return
         number = int(self.scope["url_route"]["kwargs"]["number"])
-        puzzle = await database_sync_to_async(services.find_puzzle)(number)
-        if puzzle is None:
-            await self._fail(NO_PUZZLE, "no_puzzle", f"There is no puzzle #{number} to play.")
-            return
-        self.puzzle, self.player = puzzle, player
         try:
-            for group in (group_name(number), services.player_group(player, number)):
-                await self.channel_layer.group_add(group, self.channel_name)
-                self.joined.append(group)
-            await self._send_state()
-            counts = await database_sync_to_async(services.community_counts)(puzzle)
+            player = await in_db_thread(_player_of)(self.scope)
+            if player is None:
+                await self._fail(
+                    NO_SESSION, "no_session", "Your session has expired: reload the page."
+                )
+                return
+            opening = await in_db_thread(services.opening)(number, player, self._site_url())
+            if opening is None:
+                await self._fail(NO_PUZZLE, "no_puzzle", f"There is no puzzle #{number} to play.")
+                return
+            self.puzzle, self.player = opening.puzzle, player
+            async with _group_calls():
+                for group in (group_name(number), services.player_group(player, number)):
+                    await self.channel_layer.group_add(group, self.channel_name)
+                    self.joined.append(group)
         except outages.SERVICE_ERRORS as error:
             # The page backs off and plays over HTTP meanwhile (close code UNAVAILABLE).
             outages.report("socket connect", error)
             await self._fail(UNAVAILABLE, "unavailable", outages.UNAVAILABLE_MESSAGE)
             return
-        await self.send_json({"type": "counts", **counts})
+        await self.send_json(
+            {"type": "state", "state": opening.state, "id": None, "duplicate": False}
+        )
+        await self.send_json({"type": "counts", **opening.counts})
 
     async def disconnect(self, code: int) -> None:
-        for group in self.joined:
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except outages.SERVICE_ERRORS as error:  # the entry expires in the layer anyway
-                outages.report("socket disconnect", error)
+        async with _group_calls():
+            for group in self.joined:
+                try:
+                    await self.channel_layer.group_discard(group, self.channel_name)
+                except outages.SERVICE_ERRORS as error:  # the entry expires in the layer anyway
+                    outages.report("socket disconnect", error)
 
     @classmethod
     async def decode_json(cls, text_data: str) -> Any:
@@ -84,7 +111,8 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         if not hasattr(self, "puzzle"):
             return
         limit, window = conf.message_rate()
-        if await ratelimit.seconds_to_wait(f"ws:{self.channel_name}", limit, window):
+        # A socket lives in this process: its limit is counted here, without a trip to Redis.
+        if await ratelimit.seconds_to_wait(f"ws:{self.channel_name}", limit, window, shared=False):
             await self._fail(FLOODING, "rate_limited", "Too many messages: reload the page.")
             return
         kind = content.get("type") if isinstance(content, dict) else None
@@ -137,9 +165,7 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             await self._send_state()
 
     async def _send_state(self, guess_id: str | None = None, duplicate: bool = False) -> None:
-        state = await database_sync_to_async(services.game_state)(
-            self.puzzle, self.player, self._site_url()
-        )
+        state = await in_db_thread(services.game_state)(self.puzzle, self.player, self._site_url())
         await self.send_json(
             {"type": "state", "state": state, "id": guess_id, "duplicate": duplicate}
         )

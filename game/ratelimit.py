@@ -1,32 +1,110 @@
-"""Fixed-window rate limits in the shared cache (Redis in production, so every server process
-counts together)."""
+"""Fixed-window rate limits and "seen before" marks.
+
+Limits that every server process must share (a player's guesses, guess ids seen) live in Redis
+when REDIS_URL is set, each an atomic INCR or SET NX straight from the event loop (Django's async
+cache would run a non-atomic get-then-set through the one shared database thread). Without
+Redis (the embedded, single-process set-up), and for limits of one WebSocket (which lives in one
+process), they are counted in this process.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
+import weakref
+from typing import Protocol
 
-from django.core.cache import cache
+import redis.asyncio as aioredis
+from django.conf import settings
+
+# Plenty for one process's players (a thousand leaving at once must not wait in line), far
+# below Redis's default limit of 10,000 clients.
+REDIS_CONNECTIONS = 256
 
 
-async def seconds_to_wait(key: str, limit: int, window: int) -> int:
+class Counters(Protocol):
+    async def hit(self, key: str, ttl: int) -> int:
+        """Counts one hit on `key` (created with a life of `ttl` s); returns the count."""
+
+    async def first(self, key: str, ttl: int) -> bool:
+        """True only the first time `key` is seen within `ttl` s."""
+
+
+class LocalCounters:
+    """Counters in this process's memory (the event loop is one thread: no lock needed)."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, float]] = {}
+        self._next_prune = 0.0
+
+    async def hit(self, key: str, ttl: int) -> int:
+        now = time.monotonic()
+        self._prune(now)
+        count, expires = self._counts.get(key, (0, now + ttl))
+        if expires <= now:
+            count, expires = 0, now + ttl
+        self._counts[key] = (count + 1, expires)
+        return count + 1
+
+    async def first(self, key: str, ttl: int) -> bool:
+        return await self.hit(key, ttl) == 1
+
+    def _prune(self, now: float) -> None:
+        # Expired windows are dropped once a second, so that memory follows the active players.
+        if now < self._next_prune:
+            return
+        self._next_prune = now + 1.0
+        self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+
+
+class RedisCounters:
+    def __init__(self, url: str) -> None:
+        self._client = aioredis.Redis.from_url(url, max_connections=REDIS_CONNECTIONS)
+
+    async def hit(self, key: str, ttl: int) -> int:
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, ttl, nx=True)
+            count, _ = await pipe.execute()
+        return int(count)
+
+    async def first(self, key: str, ttl: int) -> bool:
+        return bool(await self._client.set(key, 1, ex=ttl, nx=True))
+
+
+# Redis clients belong to the event loop that made them (tests run each in a loop of its own, a
+# server runs one loop). The local counters are the process's own: a hit never awaits, so calls
+# from different loops or threads cannot interleave inside one.
+_redis: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisCounters] = (
+    weakref.WeakKeyDictionary()
+)
+_LOCAL = LocalCounters()
+
+
+def shared_counters() -> Counters:
+    """Counters every server process sees: Redis when configured, else this process's."""
+    url = settings.REDIS_URL
+    if not url:
+        return _LOCAL
+    loop = asyncio.get_running_loop()
+    found = _redis.get(loop)
+    if found is None:
+        found = _redis[loop] = RedisCounters(url)
+    return found
+
+
+async def seconds_to_wait(key: str, limit: int, window: int, shared: bool = True) -> int:
     """Counts one hit on `key`; 0 when within `limit` hits per `window` seconds, else how long
-    until the window ends."""
+    until the window ends. `shared=False` for a limit of something that lives in one process."""
     now = time.time()
-    bucket = f"rate:{key}:{int(now // window)}"
-    if await cache.aadd(bucket, 1, timeout=window + 1):
-        count = 1
-    else:
-        try:
-            count = await cache.aincr(bucket)
-        except ValueError:  # the window ended between the two calls
-            await cache.aadd(bucket, 1, timeout=window + 1)
-            count = 1
+    counters = shared_counters() if shared else _LOCAL
+    count = await counters.hit(f"sixfold:rate:{key}:{int(now // window)}", window + 1)
     if count <= limit:
         return 0
     return max(1, math.ceil(window - now % window))
 
 
 async def first_sighting(key: str, window: int) -> bool:
-    """True the first time `key` is seen within `window` seconds (an atomic add), else False."""
-    return bool(await cache.aadd(f"seen:{key}", 1, timeout=window + 1))
+    """True the first time `key` is seen within `window` seconds (an atomic add)."""
+    return await shared_counters().first(f"sixfold:seen:{key}", window + 1)

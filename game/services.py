@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -22,6 +21,7 @@ from django.utils import timezone
 
 from game import answers, conf, ratelimit
 from game.community import notifier
+from game.db import in_db_thread
 from game.models import Guess, PlayerProgress
 from game.rules import IMAGE_COUNT, MAX_GUESSES, images_revealed, play_turn, visible_tiles
 from game.scoring import GuessScore
@@ -51,6 +51,24 @@ def today_number() -> int:
 
 
 # --- What a player sees -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opening:
+    """What a page's socket needs when it connects: the puzzle, the game, the live counts."""
+
+    puzzle: Puzzle
+    state: dict[str, Any]
+    counts: dict[str, int]
+
+
+def opening(number: int, player: uuid.UUID, site_url: str) -> Opening | None:
+    """Everything a connecting socket sends first, in one trip to a database thread; None when
+    there is no such published puzzle."""
+    puzzle = find_puzzle(number)
+    if puzzle is None:
+        return None
+    return Opening(puzzle, game_state(puzzle, player, site_url), community_counts(puzzle))
 
 
 def progress_of(puzzle: Puzzle, player: uuid.UUID) -> PlayerProgress | None:
@@ -344,9 +362,9 @@ async def submit_guess(
     again. `site_url` (scheme and host) goes into the share link once the game is over."""
     client_id = parse_client_id(client_id_raw)
     text = clean_guess(raw_text)
-    ready = await database_sync_to_async(_prepare)(puzzle, player, client_id, text)
+    ready = await in_db_thread(_prepare)(puzzle, player, client_id, text)
     if ready.duplicate:
-        state = await database_sync_to_async(game_state)(puzzle, player, site_url)
+        state = await in_db_thread(game_state)(puzzle, player, site_url)
         return GuessOutcome(state, duplicate=True)
     limit, window = conf.guess_rate()
     # Only a guess id seen for the first time counts: resent copies of one guess (a page
@@ -362,9 +380,7 @@ async def submit_guess(
             "rate_limited",
         )
     score = await answers.score(ready.answer, text)
-    outcome = await database_sync_to_async(_record)(
-        puzzle, player, client_id, text, score, site_url
-    )
+    outcome = await in_db_thread(_record)(puzzle, player, client_id, text, score, site_url)
     if outcome.counts_changed:
         notifier().notify(puzzle.pk, puzzle.number)
     return outcome

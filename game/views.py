@@ -6,7 +6,6 @@ import json
 import uuid
 from typing import Any
 
-from channels.db import database_sync_to_async
 from django.http import (
     FileResponse,
     Http404,
@@ -20,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from game import outages, services
+from game.db import in_db_thread
 from game.players import (
     BadCode,
     ensure_player,
@@ -184,12 +184,12 @@ async def guess(request: HttpRequest, number: int) -> JsonResponse:
     guess_id = body.get("id")
     reply_id = guess_id if isinstance(guess_id, str) and len(guess_id) <= 64 else None
     try:
-        player = await database_sync_to_async(_player_or_none)(request)
+        player = await in_db_thread(_player_or_none)(request)
         if player is None:
             return _no_session()
-        puzzle = await database_sync_to_async(services.find_puzzle)(number)
+        puzzle = await in_db_thread(services.find_puzzle)(number)
         if puzzle is None:
-            return await database_sync_to_async(_no_puzzle)(number)
+            return await in_db_thread(_no_puzzle)(number)
         outcome = await services.submit_guess(
             puzzle, player, guess_id, body.get("text"), _site_url(request)
         )

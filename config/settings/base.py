@@ -15,6 +15,7 @@ from config.env import (
     env_date,
     env_int,
     env_list,
+    env_rate,
     env_str,
     env_zone,
 )
@@ -121,7 +122,10 @@ if REDIS_URL:
                 # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that
                 # channels_redis blocks in BZPOPMIN: an idle consumer would then die with
                 # "Timeout reading". A socket timeout longer than the blocking pop avoids it.
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+                # redis-py's default of 100 connections runs out when many players leave at
+                # once (group cleanup then fails and leaves dead members); the consumer also
+                # queues its group calls (game.consumers.GROUP_CALLS_AT_ONCE).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 512}],
                 "prefix": env_str("SIXFOLD_CHANNEL_PREFIX", "sixfold"),
                 # A day-long group membership is far more than a game session needs.
                 "group_expiry": 6 * 3600,
@@ -132,6 +136,26 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # One process only: fine for the embedded set-up, which runs a single ASGI server.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- The game: scoring and the guess path --------------------------------------------------------
+
+# A local sentence-transformers directory; empty: the packaged all-MiniLM-L6-v2.
+SCORER_MODEL_PATH = env_str("SCORER_MODEL_PATH", "")
+GAME_SCORER_DEVICE = env_str("SIXFOLD_SCORER_DEVICE", "cpu")
+# Torch threads for scoring; 0: half the cores, at most 4 (the rest serve the web process).
+GAME_SCORER_THREADS = env_int("SIXFOLD_SCORER_THREADS", 0, minimum=0)
+GAME_SCORER_BATCHING = env_bool("SIXFOLD_SCORER_BATCHING", True)
+GAME_SCORER_CACHE = env_bool("SIXFOLD_SCORER_CACHE", True)
+# Load the scorer and today's answer before the web process serves anyone.
+GAME_WARM_SCORER = env_bool("SIXFOLD_WARM_SCORER", True)
+# Guesses a player may make, and messages one WebSocket may send, per window (COUNT/SECONDS).
+GAME_GUESS_RATE = env_rate("SIXFOLD_GUESS_RATE", "10/60")
+GAME_MESSAGE_RATE = env_rate("SIXFOLD_MESSAGE_RATE", "30/10")
+# Threads that run the guess path's database work beside the event loop (PostgreSQL; SQLite,
+# which takes one writer at a time, always uses one).
+GAME_DB_THREADS = env_int("SIXFOLD_DB_THREADS", 8, minimum=1)
+# The site's address for share links; empty: the request's host.
+SIXFOLD_PUBLIC_URL = env_str("SIXFOLD_PUBLIC_URL", "").rstrip("/")
 
 # --- Puzzles -----------------------------------------------------------------------------------
 

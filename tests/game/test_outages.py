@@ -42,12 +42,14 @@ def post_guess(client: Client, number: int, text: str, guess_id: str | None = No
     )
 
 
-def test_a_guess_during_a_cache_outage_gets_a_json_503_and_stores_nothing(settings: Any) -> None:
+def test_a_guess_during_a_redis_outage_gets_a_json_503_and_stores_nothing(settings: Any) -> None:
     puzzle = make_published_puzzle(ANSWER, puzzle_day())
     browser = opened_browser()
+    # Redis holds the cache and the shared rate limits (game.ratelimit talks to it directly).
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": DOWN}
     }
+    settings.REDIS_URL = DOWN
     response = post_guess(browser, puzzle.number, "two penguins")
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
