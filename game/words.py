@@ -44,7 +44,7 @@ CONTRAST_SETS: tuple[frozenset[str], ...] = (
     _set("front behind back"),
     _set("inside outside"),
     _set("big small large little tiny huge giant"),
-    _set("hot cold warm cool"),
+    _set("hot cold warm cool chilly"),
     _set("day night morning evening"),
     _set("old young new"),
     _set("happy sad angry"),
@@ -62,6 +62,9 @@ _SAME_MEANING: tuple[frozenset[str], ...] = (
     _set("gold golden"),
     _set("below under beneath underneath"),
     _set("above over"),
+    # A warm mug of tea is a hot one; only hot/cold and warm/cool are rival values.
+    _set("hot warm"),
+    _set("cold cool chilly"),
 )
 
 # Plurals that a suffix rule gets wrong.

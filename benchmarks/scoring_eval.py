@@ -1,0 +1,235 @@
+"""How well scores and marks follow meaning (issue 11), and what a guess costs to score.
+
+Prints, for one half of the evaluation set in tests/game/scoring_cases.py (the test half
+unless told otherwise), the share of (answer, better, worse) triples ordered right and of word
+marks right, per kind, for:
+    cosine    the raw sentence cosine of all-MiniLM-L6-v2 (marks: a word cosine >= 0.76 is near)
+    old       the scorer as it was (game.scoring_baseline)
+    new       the scorer (game.scoring: roles, WordNet relations, the embedding)
+then the cost per guess of the old and the new scorer, batched as the server batches them.
+
+    .venv/bin/python benchmarks/scoring_eval.py              # the test half
+    .venv/bin/python benchmarks/scoring_eval.py --half dev   # the half the constants were tuned on
+    .venv/bin/python benchmarks/scoring_eval.py --failures   # also list what the new scorer misses
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "game")]
+
+import numpy as np  # noqa: E402
+from paraphrase_triples import HELD_OUT as LEGACY_HELD_OUT  # noqa: E402
+from scoring_cases import DEV_MARKS, DEV_TRIPLES, TEST_MARKS, TEST_TRIPLES, MarkCase, Triple  # noqa: E402
+
+from game import scoring, scoring_baseline  # noqa: E402
+from game.lexicon import Lexicon, get_lexicon  # noqa: E402
+from game.words import tokens  # noqa: E402
+
+Vectors = dict[str, np.ndarray]
+
+
+def embed_all(scorer: scoring.Scorer, texts: Sequence[str]) -> tuple[Vectors, Vectors]:
+    words = sorted({t.key for text in texts for t in tokens(text) if not t.is_function_word})
+    unique = sorted(set(texts))
+    text_vectors = scorer.embedder.encode(unique)
+    word_vectors = scorer.embedder.encode(words)
+    return dict(zip(unique, text_vectors, strict=True)), dict(zip(words, word_vectors, strict=True))
+
+
+class Measures:
+    """The three ways of scoring, on vectors computed once."""
+
+    def __init__(self, scorer: scoring.Scorer, texts: Vectors, words: Vectors) -> None:
+        self.scorer, self.texts, self.words = scorer, texts, words
+
+    def cosine(self, a: str, b: str) -> float:
+        return float(self.texts[a] @ self.texts[b])
+
+    def word_cosine(self, a: str, b: str) -> float:
+        return float(self.words[a] @ self.words[b])
+
+    def old(self, answer: str, guess: str) -> float:
+        return scoring_baseline.baseline_similarity(
+            answer, guess, self.cosine(answer, guess), self.word_cosine
+        )
+
+    def new(self, answer: str, guess: str) -> scoring.GuessScore:
+        return scoring.build_score(
+            answer, guess, self.cosine(answer, guess), self.word_cosine, self.scorer.lexicon
+        )
+
+
+def triple_results(m: Measures, triples: Sequence[Triple]) -> dict[str, list[bool]]:
+    right: dict[str, list[bool]] = {"cosine": [], "old": [], "new": []}
+    for t in triples:
+        right["cosine"].append(m.cosine(t.answer, t.better) > m.cosine(t.answer, t.worse))
+        right["old"].append(m.old(t.answer, t.better) > m.old(t.answer, t.worse))
+        right["new"].append(
+            m.new(t.answer, t.better).similarity > m.new(t.answer, t.worse).similarity
+        )
+    return right
+
+
+def _answer_index(case: MarkCase) -> tuple[int, int]:
+    """(token position, content-word position) of the case's word in its answer."""
+    content = 0
+    for i, token in enumerate(tokens(case.answer)):
+        if token.text.lower() == case.word:
+            return i, content
+        content += not token.is_function_word
+    raise ValueError(f"{case.word!r} is not in {case.answer!r}")
+
+
+def mark_results(m: Measures, cases: Sequence[MarkCase]) -> dict[str, list[bool]]:
+    right: dict[str, list[bool]] = {"cosine": [], "old": [], "new": []}
+    for case in cases:
+        position, content = _answer_index(case)
+        key = tokens(case.answer)[position].key
+        guess_keys = [t.key for t in tokens(case.guess) if not t.is_function_word]
+        # Raw cosine has no roles: the same word is exact, a word at 0.76 or more is near.
+        if key in guess_keys:
+            cosine_state = "exact"
+        elif any(m.word_cosine(key, g) >= scoring_baseline.NEAR_THRESHOLD for g in guess_keys):
+            cosine_state = "near"
+        else:
+            cosine_state = "absent"
+        old_states = scoring_baseline.baseline_answer_states(case.answer, case.guess, m.word_cosine)
+        new_state = m.new(case.answer, case.guess).marks[position].state
+        right["cosine"].append(cosine_state == case.expected)
+        right["old"].append(old_states[content] == case.expected)
+        right["new"].append(new_state == case.expected)
+    return right
+
+
+def _share(values: Sequence[bool]) -> str:
+    return f"{sum(values) / len(values):6.1%}" if values else "     -"
+
+
+def print_table(title: str, groups: dict[str, list[int]], right: dict[str, list[bool]]) -> None:
+    print(f"\n{title}")
+    print(f"  {'kind':<22}{'n':>4}  {'cosine':>7}  {'old':>7}  {'new':>7}")
+    for name, members in groups.items():
+        cells = "  ".join(_share([right[m][k] for k in members]) for m in ("cosine", "old", "new"))
+        print(f"  {name:<22}{len(members):>4}  {cells}")
+
+
+def grouped_triples(triples: Sequence[Triple]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for n, t in enumerate(triples):
+        groups[t.kind].append(n)
+        groups[f"  {t.kind} ({t.language})"].append(n)
+    by_kind = {k: v for k, v in sorted(groups.items(), key=lambda kv: kv[0].strip())}
+    return {**by_kind, "all triples": list(range(len(triples)))}
+
+
+def grouped_marks(cases: Sequence[MarkCase]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for n, c in enumerate(cases):
+        groups[f"{c.kind} -> {c.expected}"].append(n)
+    return {**dict(sorted(groups.items())), "all word marks": list(range(len(cases)))}
+
+
+def cost_per_guess(
+    embedder: scoring.Embedder, pairs: Sequence[tuple[str, str]], batch: int, rounds: int = 3
+) -> dict[str, float]:
+    """Milliseconds per guess, every guess new to the caches (the answer's vectors primed),
+    in batches of `batch`: the old scorer and the new one on the same embedder, in alternate
+    rounds (the best round of each counts, so that another process's load spoils neither)."""
+
+    def old_build(
+        answer: str,
+        guess: str,
+        cosine: float,
+        word_similarity: Callable[[str, str], float],
+        _: object,
+    ) -> float:
+        return scoring_baseline.baseline_similarity(answer, guess, cosine, word_similarity)
+
+    shared = get_lexicon()
+    results: dict[str, float] = {}
+    for _ in range(rounds):
+        for name, build in (
+            ("old", old_build),
+            ("new", scoring.build_score),
+            ("new, WordNet cache cold", scoring.build_score),
+        ):
+            # The cold row relates every word pair afresh, as for words no guess used before.
+            lexicon = Lexicon(shared.wn) if shared and name.endswith("cold") else shared
+            fresh = scoring.Scorer(embedder, lexicon=lexicon)
+            for answer in {a for a, _ in pairs}:
+                fresh.prime(answer)
+            original = scoring.build_score
+            scoring.build_score = build  # type: ignore[assignment]
+            try:
+                start = time.perf_counter()
+                for n in range(0, len(pairs), batch):
+                    fresh.score_many(pairs[n : n + batch])
+                elapsed = 1000 * (time.perf_counter() - start) / len(pairs)
+            finally:
+                scoring.build_score = original
+            results[name] = min(results.get(name, elapsed), elapsed)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--half", choices=("test", "dev"), default="test")
+    parser.add_argument("--failures", action="store_true", help="list the new scorer's misses")
+    parser.add_argument("--batch", type=int, default=32, help="guesses per batch when timing")
+    args = parser.parse_args()
+    triples = TEST_TRIPLES if args.half == "test" else DEV_TRIPLES
+    marks = TEST_MARKS if args.half == "test" else DEV_MARKS
+
+    scorer = scoring.get_scorer()
+    print(f"lexicon: {'WordNet' if scorer.lexicon else 'none (embedding only)'}")
+    texts = [x for t in triples for x in (t.answer, t.better, t.worse)]
+    texts += [x for c in marks for x in (c.answer, c.guess)]
+    texts += [x for t in LEGACY_HELD_OUT for x in t]
+    m = Measures(scorer, *embed_all(scorer, texts))
+
+    triple_right = triple_results(m, triples)
+    mark_right = mark_results(m, marks)
+    print(f"\n{args.half} half: {len(triples)} triples, {len(marks)} word-mark cases")
+    print_table(
+        "triples ordered right (better above worse)", grouped_triples(triples), triple_right
+    )
+    print_table("word marks right", grouped_marks(marks), mark_right)
+    legacy = [(a, b, w) for a, b, w in LEGACY_HELD_OUT]
+    legacy_right = triple_results(m, [Triple("legacy", "-", *t) for t in legacy])
+    print_table(
+        "tests/game/paraphrase_triples.py, held-out half",
+        {"legacy held-out": list(range(len(legacy)))},
+        legacy_right,
+    )
+
+    if args.failures:
+        print("\nnew scorer misses:")
+        for t, ok in zip(triples, triple_right["new"], strict=True):
+            if not ok:
+                b, w = m.new(t.answer, t.better), m.new(t.answer, t.worse)
+                print(f"  [{t.kind}] {t.answer!r}:")
+                print(f"      {t.better!r} {b.similarity} <= {t.worse!r} {w.similarity}")
+        for c, ok in zip(marks, mark_right["new"], strict=True):
+            if not ok:
+                state = m.new(c.answer, c.guess).marks[_answer_index(c)[0]].state
+                print(
+                    f"  [{c.kind}] {c.answer!r} / {c.guess!r}: {c.word} {state}, want {c.expected}"
+                )
+
+    pairs = [(t.answer, g) for t in TEST_TRIPLES + DEV_TRIPLES for g in (t.better, t.worse)]
+    cost = cost_per_guess(scorer.embedder, pairs, args.batch)
+    print(f"\ncost per guess, {len(pairs)} new guesses in batches of {args.batch}:")
+    for name, ms in cost.items():
+        print(f"  {name:<24}{ms:6.2f} ms  {1000 / ms:5.0f}/s  x{ms / cost['old']:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""Aligning a guess's words with the answer's, by role and by meaning.
+
+Each answer content word is paired with at most one guess content word (and the other way
+round). A pair earns credit by how the two words relate (game.lexicon: the same word, a
+synonym, a kind of it, a sibling, a rival) and whether they play the same role in their prompt
+(game.roles: main object, second object, relation, setting). The marks follow:
+
+    exact    the same word in a role the guess gives it ("owl" in "a tiny owl" for "a big owl
+             next to a small tree")
+    present  the same word in another role ("elsewhere": "ball" as the main object when the
+             answer's ball is the second)
+    near     a word that names the same thing, a kind of it or what it is a kind of (teepee for
+             tent, puppy for dog), never a rival value or a sibling
+    absent   nothing in the guess
+
+and `words` is a weighted F1 of the credit, where the main object weighs most and an attribute
+least, so that naming the right thing in other words beats repeating the answer's other words
+around a wrong thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from game.lexicon import NEAR_RELATIONS, Lexicon, Relation, spelling_variants
+from game.roles import MAIN, RELATION, SECOND, SETTING, RoleParse
+from game.words import contrasting, same_meaning
+
+EXACT, PRESENT, NEAR, ABSENT = "exact", "present", "near", "absent"
+
+WordSimilarity = Callable[[str, str], float]
+
+# Without a WordNet relation (a word WordNet lacks, or no WordNet), the embedding decides, as
+# the scorer always did: "near" from a cosine of 0.76 (puppy~dog 0.80, automobile~car 0.87;
+# cat~dog 0.66, car~truck 0.69), no credit below 0.5.
+NEAR_THRESHOLD = 0.76
+RELATED_THRESHOLD = 0.5
+
+# Credit of a pair by relation, before the role factor. The embedding cosine stands in where
+# WordNet has nothing to say (UNKNOWN) and caps the credit of loose relations (OTHER).
+# Chosen on the dev half of tests/game/scoring_cases.py (see benchmarks/scoring_eval.py).
+# A rival value in the same role is worse than saying nothing: it draws another picture (a
+# blue car is not a red one), so its credit is negative.
+RELATION_CREDIT: dict[Relation, float] = {
+    Relation.SAME: 1.0,
+    Relation.KIND: 0.85,
+    Relation.PART: 0.2,
+    Relation.SIBLING: 0.2,
+    Relation.OTHER: 0.2,
+    Relation.RIVAL: -1.0,
+}
+LOOSE_RELATIONS = frozenset({Relation.PART, Relation.SIBLING, Relation.OTHER})
+# A word in another role than in the answer earns this share of its credit, and the share of
+# the answer's weight found only in other roles lowers the whole similarity by ROLE_PENALTY
+# times itself: the right things in the wrong places make a different picture ("a ball
+# chasing a dog"), which the sentence cosine hardly sees (0.96).
+ROLE_SHIFT_CREDIT = 0.3
+ROLE_PENALTY = 0.5
+# How much each word counts in the weighted F1. "background" says little once its colour is
+# said ("on a red background", "on red").
+ROLE_WEIGHT = {MAIN: 2.0, SECOND: 1.5, SETTING: 1.0, RELATION: 1.0}
+ATTRIBUTE_WEIGHT = 0.6
+LIGHT_WORDS = frozenset({"background", "scene", "picture", "image"})
+LIGHT_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class Pair:
+    guess_index: int  # token position in the guess
+    state: str
+    credit: float
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """Answer token position -> its pair; `words` is the weighted F1 in [0, 1]."""
+
+    pairs: dict[int, Pair]
+    words: float
+    shifted: float  # share of the answer's weight found only in another role, in [0, 1]
+
+    def guess_states(self) -> dict[int, str]:
+        return {pair.guess_index: pair.state for pair in self.pairs.values()}
+
+
+class Relater:
+    """How two word keys relate and how near they are, from the lexicon and the embedding."""
+
+    def __init__(self, lexicon: Lexicon | None, word_similarity: WordSimilarity) -> None:
+        self.lexicon = lexicon
+        self.word_similarity = word_similarity
+
+    def credit_and_near(self, a: str, b: str) -> tuple[float, bool]:
+        if a == b:
+            return 1.0, True
+        if self.lexicon is not None:
+            relation = self.lexicon.relation(a, b)
+        # Without WordNet, only the rules that need no database.
+        elif same_meaning(a, b) or spelling_variants(a, b):
+            relation = Relation.SAME
+        elif contrasting(a, b):
+            relation = Relation.RIVAL
+        else:
+            relation = Relation.UNKNOWN
+        if relation is Relation.UNKNOWN:
+            cosine = self.word_similarity(a, b)
+            credit = cosine if cosine >= RELATED_THRESHOLD else 0.0
+            return credit, cosine >= NEAR_THRESHOLD
+        credit = RELATION_CREDIT[relation]
+        if relation in LOOSE_RELATIONS:
+            credit = min(credit, max(self.word_similarity(a, b), 0.0))
+        return credit, relation in NEAR_RELATIONS
+
+    def setting_credit(self, a: str, b: str) -> float:
+        """Settings are said loosely ("in the desert", "among sand dunes", "in the sky",
+        "among clouds"): a related word there earns its embedding cosine, while rival
+        settings sit below RELATED_THRESHOLD (desert~snow 0.42, sky~underwater 0.34)."""
+        cosine = self.word_similarity(a, b)
+        return cosine if cosine >= RELATED_THRESHOLD else 0.0
+
+
+def _weight(parse: RoleParse, i: int, answer_role: str | None = None) -> float:
+    roles = parse.roles[i]
+    role = answer_role if answer_role in roles else min(roles, key=lambda r: ROLE_WEIGHT[r])
+    if parse.tokens[i].key in LIGHT_WORDS:
+        return LIGHT_WEIGHT
+    return ROLE_WEIGHT[role] * (ATTRIBUTE_WEIGHT if parse.attribute[i] else 1.0)
+
+
+def _settle_open_phrases(answer: RoleParse, guess: RoleParse, relater: Relater) -> RoleParse:
+    """A guess phrase that could play several roles ("a small owl" alone) plays the role of
+    the answer word its head names best, and its attributes with it: against "a big owl next
+    to a small tree", that small is the owl's, not the tree's."""
+    roles = list(guess.roles)
+    for j, head_roles in enumerate(guess.roles):
+        if len(head_roles) < 2 or guess.attribute[j] or guess.phrase[j] < 0:
+            continue
+        best: tuple[float, str] | None = None
+        for i, answer_roles in enumerate(answer.roles):
+            (role,) = answer_roles or (None,)
+            if role is None or role not in head_roles:
+                continue
+            credit, near = relater.credit_and_near(answer.tokens[i].key, guess.tokens[j].key)
+            if near and (best is None or credit > best[0]):
+                best = (credit, role)
+        if best is None:
+            continue
+        for k, phrase in enumerate(guess.phrase):
+            if phrase == guess.phrase[j]:
+                roles[k] = frozenset({best[1]})
+    return RoleParse(guess.tokens, roles, guess.attribute, guess.phrase)
+
+
+def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
+    """Pairs answer and guess content words one to one, best credit first."""
+    guess = _settle_open_phrases(answer, guess, relater)
+    answer_words = [i for i, r in enumerate(answer.roles) if r]
+    guess_words = [j for j, r in enumerate(guess.roles) if r]
+    candidates = []
+    for i in answer_words:
+        (answer_role,) = answer.roles[i]
+        key = answer.tokens[i].key
+        for j in guess_words:
+            same_role = answer_role in guess.roles[j]
+            same_word = key == guess.tokens[j].key
+            credit, near = relater.credit_and_near(key, guess.tokens[j].key)
+            if same_role and answer_role == SETTING and 0 <= credit < 1 and not near:
+                credit = relater.setting_credit(key, guess.tokens[j].key)
+            if credit == 0 and not same_word:
+                continue
+            if credit < 0 and not same_role:
+                continue  # a rival value elsewhere contradicts nothing
+            if same_word:
+                state = EXACT if same_role else PRESENT
+            elif near:  # in any role: there is no "near elsewhere"
+                state = NEAR
+            else:
+                state = ABSENT
+            credit *= 1.0 if same_role else ROLE_SHIFT_CREDIT
+            # Best first: credit, then the same word, then the same role (ties keep order).
+            candidates.append((-credit, not same_word, not same_role, i, j, state))
+    # Positive credit first, best first; rivals only pair words left over.
+    candidates.sort(key=lambda c: (c[0] > 0, *c))
+    pairs: dict[int, Pair] = {}
+    shifted: set[int] = set()
+    used: set[int] = set()
+    for negative_credit, _, other_role, i, j, state in candidates:
+        if i in pairs or j in used:
+            continue
+        pairs[i] = Pair(j, state, -negative_credit)
+        used.add(j)
+        if other_role and state != ABSENT:
+            shifted.add(i)
+    answer_total = sum(_weight(answer, i) for i, r in enumerate(answer.roles) if r)
+    shift = sum(_weight(answer, i) for i in shifted) / answer_total if answer_total else 0.0
+    return Alignment(pairs, _weighted_f1(answer, guess, pairs), shift)
+
+
+def _weighted_f1(answer: RoleParse, guess: RoleParse, pairs: dict[int, Pair]) -> float:
+    answer_total = sum(_weight(answer, i) for i, r in enumerate(answer.roles) if r)
+    guess_total = sum(_weight(guess, j) for j, r in enumerate(guess.roles) if r)
+    if not answer_total or not guess_total:
+        return 0.0
+    recall = sum(p.credit * _weight(answer, i) for i, p in pairs.items()) / answer_total
+    precision = (
+        sum(
+            p.credit * _weight(guess, p.guess_index, next(iter(answer.roles[i])))
+            for i, p in pairs.items()
+        )
+        / guess_total
+    )
+    if recall + precision == 0:
+        return 0.0
+    return 2 * recall * precision / (recall + precision)

@@ -1,0 +1,370 @@
+"""How two words relate, from WordNet: the same thing, a kind of it, a part, a rival, a sibling.
+
+WordNet 3.0 comes from Debian's `wordnet-base` package (/usr/share/wordnet, or
+$SIXFOLD_WORDNET_DIR) and is read with NLTK's reader; nothing is ever downloaded. Without it,
+`get_lexicon()` logs one warning and returns None, and the scorer falls back to word-embedding
+cosines alone (see game.alignment).
+
+Why WordNet and not only the sentence model's word vectors: all-MiniLM-L6-v2 puts puppy~dog
+(0.80) and two~three (0.81) or cat~dog (0.66) too close together to draw a line between "names
+the same thing" and "names a neighbouring thing". WordNet says it outright: a puppy is a dog,
+a teepee is a tent, cat and dog are both carnivores (siblings), big is the antonym of small.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import logging
+import os
+import re
+import threading
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from game.words import contrasting, same_meaning
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WORDNET_DIR = "/usr/share/wordnet"
+
+
+class Relation(enum.Enum):
+    """What a guess word is to an answer word, best first."""
+
+    SAME = "same"  # same word, synonym, spelling variant, attribute said as its noun
+    KIND = "kind"  # one is a kind of the other (puppy/dog, tent/shelter)
+    PART = "part"  # one is a part or member of the other (wheel/car)
+    SIBLING = "sibling"  # kinds of one nearby thing (cat/dog, sea/ocean)
+    OTHER = "other"  # both known, no relation found
+    RIVAL = "rival"  # rival values of one attribute (red/blue, big/small, two/three)
+    UNKNOWN = "unknown"  # a word WordNet does not know, or no WordNet: the embedding decides
+
+
+# A "near" mark: the guess word names the same thing, a kind of it, or what it is a kind of.
+NEAR_RELATIONS = frozenset({Relation.SAME, Relation.KIND})
+
+# Debian's wordnet-base ships the database files but not `lexnames`, which NLTK's reader opens
+# first; its content is fixed by the WordNet 3.0 format (lexnames(5WN)): number, name, category.
+_LEXNAMES = tuple(
+    str.split(
+        "adj.all adj.pert adv.all noun.Tops noun.act noun.animal noun.artifact noun.attribute "
+        "noun.body noun.cognition noun.communication noun.event noun.feeling noun.food noun.group "
+        "noun.location noun.motive noun.object noun.person noun.phenomenon noun.plant "
+        "noun.possession noun.process noun.quantity noun.relation noun.shape noun.state "
+        "noun.substance noun.time verb.body verb.change verb.cognition verb.communication "
+        "verb.competition verb.consumption verb.contact verb.creation verb.emotion verb.motion "
+        "verb.perception verb.possession verb.social verb.stative verb.weather adj.ppl"
+    )
+)
+_CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
+
+# A kind-of link counts within this many hypernym steps, and only when the more general word
+# is a concrete thing: min_depth >= 5 keeps "woman" (5) and "shelter" (6) for lady and tent
+# but not "artifact" (4) or "object" (2), and WordNet's top categories (noun.Tops: animal,
+# person, organism...) never count, which would make nearly every object near every other.
+KIND_MAX_STEPS = 5
+KIND_MIN_DEPTH = 5
+# Siblings share a hypernym at most this many steps above each (cat->feline->carnivore<-canine
+# <-dog), not too abstract (min_depth >= 5).
+SIBLING_MAX_STEPS = 3
+SIBLING_MIN_DEPTH = 5
+# A sense takes part when it is the word's first in its part of speech or is used at least
+# this share as often as the most used sense (SemCor counts in cntlist.rev); rare senses
+# ("cat" as a slang word for a man) would otherwise relate words that players never mean.
+SENSE_SHARE = 0.1
+UNCOUNTED_SENSES = 3
+# A verb's senses take part when verbs carry this share of the word's counted uses: "dog" the
+# verb (2 uses against 42) would make dog a synonym of chase.
+POS_SHARE = 0.25
+
+# British spellings and their American forms, as suffix rewrites (colour/color,
+# theatre/theater, realise/realize); checked on the words themselves, so they work without
+# WordNet too.
+_SPELLING_REWRITES = (
+    ("our", "or"),
+    ("ours", "ors"),
+    ("tre", "ter"),
+    ("ise", "ize"),
+    ("yse", "yze"),
+    ("ogue", "og"),
+    ("ence", "ense"),
+)
+_SPELLING_INFIXES = (("ae", "e"), ("oe", "e"), ("ll", "l"))
+
+# Where a gloss's first noun phrase ends: "young domestic cat" (kitten), "a Native American
+# tent; usually of conical shape" (teepee). Its last word is the genus, what the thing is a
+# kind of, which WordNet does not always link (kitten's hypernym is "young mammal").
+_GLOSS_STOP = re.compile(
+    r"[;,(:]| (?:of|that|with|in|on|for|used|who|which|having|from|by|or|and|as|to|"
+    r"especially|usually|typically|often)\b"
+)
+_GLOSS_LEAD = re.compile(r"^(?:\([^)]*\)\s*)?(?:especially |usually |any |an? |the )*")
+
+
+class LexiconMissing(RuntimeError):
+    """WordNet cannot be read from the configured directory."""
+
+
+def wordnet_dir() -> Path:
+    return Path(os.environ.get("SIXFOLD_WORDNET_DIR") or DEFAULT_WORDNET_DIR)
+
+
+def spelling_variants(a: str, b: str) -> bool:
+    """True when a and b are British and American spellings of one word (colour/color)."""
+    if a == b or abs(len(a) - len(b)) > 2:
+        return False
+    for british, american in _SPELLING_REWRITES:
+        for x, y in ((a, b), (b, a)):
+            if x.endswith(british) and x[: -len(british)] + american == y:
+                return True
+    for british, american in _SPELLING_INFIXES:
+        for x, y in ((a, b), (b, a)):
+            if british in x and x.replace(british, american, 1) == y:
+                return True
+    return False
+
+
+def _open_reader(root: Path) -> Any:
+    """NLTK's WordNet reader on a directory of WordNet 3.0 database files."""
+    if not (root / "data.noun").is_file() or not (root / "index.noun").is_file():
+        raise LexiconMissing(f"no WordNet database in {root} (install Debian's wordnet-base)")
+    import nltk.data
+    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+
+    # NLTK refuses to open files outside the directories on its data path.
+    if str(root) not in nltk.data.path:
+        nltk.data.path.append(str(root))
+
+    class DebianWordNetReader(WordNetCorpusReader):
+        def open(self, file: str) -> Any:
+            if file == "lexnames":
+                return io.StringIO(
+                    "".join(
+                        f"{n:02d}\t{name}\t{_CATEGORY[name.split('.')[0]]}\n"
+                        for n, name in enumerate(_LEXNAMES)
+                    )
+                )
+            return super().open(file)
+
+        def map_wn(self, version: str = "wordnet") -> None:
+            # The mapping to another WordNet version is for the multilingual data, which this
+            # reader does not use; building it would need NLTK's downloaded copy.
+            return None
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "multilingual functions are not available"
+        return DebianWordNetReader(str(root), None)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What a word's senses are and reach, computed once per word so that relating two words
+    is a few set operations (relating a new guess word to an answer's words is on the guess
+    path)."""
+
+    senses: frozenset[Any]
+    similar: frozenset[Any]  # adjective heads and satellites of its senses (tiny -> small)
+    antonyms: frozenset[Any]
+    ancestors: dict[Any, int]  # hypernyms up to KIND_MAX_STEPS (2 for verbs) -> steps
+    kind_targets: frozenset[Any]  # its senses concrete enough to be what another is a kind of
+    sibling_roots: frozenset[Any]  # near, not too abstract hypernyms
+    genus: frozenset[str]  # what its noun glosses say it is ("kitten: young domestic cat")
+    material: frozenset[str]  # nouns its adjective senses are made of or pertain to
+    parts: frozenset[Any]  # its part, substance and member meronyms
+
+
+class Lexicon:
+    """Relations between two word keys (see game.words.word_key), cached per word and pair."""
+
+    def __init__(self, reader: Any, counts: dict[str, int] | None = None) -> None:
+        self.wn = reader
+        # SemCor sense counts (cntlist.rev), read once: NLTK looks each up in the file.
+        self.counts = counts if counts is not None else _read_counts(Path(reader.root.path))
+        self.relation = lru_cache(maxsize=200_000)(self._relation)
+        self.profile = lru_cache(maxsize=50_000)(self._profile)
+        self._min_depth = lru_cache(maxsize=200_000)(lambda synset: synset.min_depth())
+
+    def knows(self, word: str) -> bool:
+        return bool(self.profile(word).senses)
+
+    # ---------------------------------------------------------------- one word
+
+    def _senses(self, word: str) -> list[Any]:
+        """The senses of a word that players mean: common ones, in common parts of speech."""
+        by_pos: dict[str, list[tuple[Any, int]]] = {}
+        for synset in self.wn.synsets(word.replace("-", "_")):
+            lemma = self._lemma_for(synset, word)
+            if lemma is None or lemma.name()[:1].isupper():  # proper nouns: "Snow", "Burger"
+                continue
+            pos = "a" if synset.pos() == "s" else synset.pos()
+            by_pos.setdefault(pos, []).append((synset, self.counts.get(lemma.key(), 0)))
+        totals = {pos: sum(c for _, c in senses) for pos, senses in by_pos.items()}
+        grand = sum(totals.values())
+        kept: list[Any] = []
+        for pos, senses in by_pos.items():
+            if pos == "v" and grand and totals[pos] < POS_SHARE * grand:
+                continue
+            top = max(c for _, c in senses)
+            if top == 0:  # a word SemCor never saw: its first few senses, in WordNet's order
+                kept += [s for s, _ in senses[:UNCOUNTED_SENSES]]
+                continue
+            floor = max(1, SENSE_SHARE * top)
+            kept += [s for n, (s, c) in enumerate(senses) if n == 0 or c >= floor]
+        return kept
+
+    def _lemma_for(self, synset: Any, word: str) -> Any | None:
+        wanted = {word.replace("-", "_"), self.wn.morphy(word, synset.pos()) or word}
+        for lemma in synset.lemmas():
+            if lemma.name().lower() in wanted:
+                return lemma
+        return None
+
+    def _profile(self, word: str) -> _Profile:
+        senses = self._senses(word)
+        ancestors: dict[Any, int] = {}
+        for s in senses:
+            frontier, limit = [s], KIND_MAX_STEPS if s.pos() == "n" else 2
+            for step in range(1, limit + 1):
+                frontier = [h for f in frontier for h in f.hypernyms() + f.instance_hypernyms()]
+                for h in frontier:
+                    ancestors[h] = min(ancestors.get(h, step), step)
+        adjectives = [s for s in senses if s.pos() in "as"]
+        nouns = [s for s in senses if s.pos() == "n"]
+        return _Profile(
+            senses=frozenset(senses),
+            similar=frozenset(h for s in adjectives for h in s.similar_tos()),
+            antonyms=frozenset(
+                a.synset() for s in senses for lemma in s.lemmas() for a in lemma.antonyms()
+            ),
+            ancestors=ancestors,
+            kind_targets=frozenset(
+                s
+                for s in senses
+                if s.pos() != "n"
+                or (self._min_depth(s) >= KIND_MIN_DEPTH and s.lexname() != "noun.Tops")
+            ),
+            sibling_roots=frozenset(
+                h
+                for h, steps in ancestors.items()
+                if steps <= SIBLING_MAX_STEPS and self._min_depth(h) >= SIBLING_MIN_DEPTH
+            ),
+            genus=frozenset(g for s in nouns if (g := self._genus(s))),
+            material=frozenset(self._materials(adjectives)),
+            parts=frozenset(
+                m
+                for s in senses
+                for m in s.part_meronyms() + s.substance_meronyms() + s.member_meronyms()
+            ),
+        )
+
+    def _materials(self, adjective_senses: list[Any]) -> set[str]:
+        """Nouns an adjective says a thing is made of or covered with (wooden: wood, snowy:
+        snow): its derivations and pertainyms, and the nouns early in its gloss."""
+        found: set[str] = set()
+        for s in adjective_senses:
+            for lemma in s.lemmas():
+                related = lemma.derivationally_related_forms() + lemma.pertainyms()
+                found.update(r.name().lower() for r in related)
+            gloss = re.sub(r"\([^)]*\)", " ", s.definition()).split()[:8]
+            found.update(self._noun_key(word) for word in gloss)
+        return found
+
+    def _noun_key(self, word: str) -> str:
+        return self.wn.morphy(word.strip(".,;").lower(), "n") or word.lower()
+
+    def _genus(self, synset: Any) -> str:
+        """The head of a noun gloss's first phrase: "young domestic cat" -> cat."""
+        gloss = _GLOSS_LEAD.sub("", synset.definition().lower())
+        head = _GLOSS_STOP.split(gloss, maxsplit=1)[0].split()
+        if not head:
+            return ""
+        key = self._noun_key(head[-1])
+        # A plural genus names a group ("forest: the trees and other plants..."), not a kind.
+        return key if key == head[-1].strip(".,;") else ""
+
+    # ---------------------------------------------------------------- two words
+
+    def _relation(self, a: str, b: str) -> Relation:
+        if a == b or same_meaning(a, b) or spelling_variants(a, b):
+            return Relation.SAME
+        if contrasting(a, b):
+            return Relation.RIVAL
+        pa, pb = self.profile(a), self.profile(b)
+        if not pa.senses or not pb.senses:
+            return Relation.UNKNOWN
+        if pa.senses & pb.senses or pa.similar & pb.senses or pb.similar & pa.senses:
+            return Relation.SAME
+        if pa.antonyms & pb.senses or pb.antonyms & pa.senses:
+            return Relation.RIVAL
+        if b in pa.material or a in pb.material:  # wooden/wood
+            return Relation.SAME
+        if self._kind_of(pa, pb, b) or self._kind_of(pb, pa, a):
+            return Relation.KIND
+        if pa.parts & pb.senses or pb.parts & pa.senses:
+            return Relation.PART
+        if pa.sibling_roots & pb.sibling_roots:
+            return Relation.SIBLING
+        return Relation.OTHER
+
+    @staticmethod
+    def _kind_of(specific: _Profile, general: _Profile, general_word: str) -> bool:
+        """Is a sense of `specific` a kind of a sense of `general` (or glossed as one)?"""
+        if not general.kind_targets:
+            return False
+        if general_word in specific.genus:
+            return True
+        return any(t in specific.ancestors for t in general.kind_targets)
+
+
+def _read_counts(root: Path) -> dict[str, int]:
+    """Sense key -> how often SemCor tagged it, from cntlist.rev ("key sense_number count")."""
+    counts: dict[str, int] = {}
+    path = root / "cntlist.rev"
+    if not path.is_file():
+        return counts
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for line in lines:
+            fields = line.split()
+            if len(fields) == 3 and fields[2].isdigit():
+                counts[fields[0]] = int(fields[2])
+    return counts
+
+
+_lexicon: Lexicon | None = None
+_loaded = False
+_lock = threading.Lock()
+
+
+def get_lexicon() -> Lexicon | None:
+    """The process-wide lexicon, read once (about 2 s); None, with one warning, without WordNet."""
+    global _lexicon, _loaded
+    with _lock:
+        if not _loaded:
+            _loaded = True
+            try:
+                _lexicon = Lexicon(_open_reader(wordnet_dir()))
+            except (LexiconMissing, ImportError, OSError) as error:
+                log.warning(
+                    "WordNet is not available (%s): word marks and scores fall back to word "
+                    "embeddings alone, so synonyms and kinds-of are often missed. Install "
+                    "Debian's wordnet-base (apt-get install wordnet-base) or set "
+                    "SIXFOLD_WORDNET_DIR.",
+                    error,
+                )
+        return _lexicon
+
+
+def wordnet_missing() -> str | None:
+    """Why WordNet cannot be used, or None when it can (for tests that need it)."""
+    root = wordnet_dir()
+    if not (root / "data.noun").is_file():
+        return f"needs WordNet: install Debian's wordnet-base (no database in {root})"
+    try:
+        import nltk  # noqa: F401
+    except ImportError:
+        return "needs WordNet: the nltk package is not installed"
+    return None
