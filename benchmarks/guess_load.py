@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -314,6 +315,7 @@ class Tally:
     errors: int = 0
     acked: int = 0  # guesses the server confirmed as stored (not duplicates)
     dropped: int = 0  # players whose socket the server closed or could not open
+    codes: Counter[str] = field(default_factory=Counter)  # error frames by code
     started: float = 0.0
     finished: float = 0.0
 
@@ -383,6 +385,7 @@ class Player:
             return
         if frame["type"] == "error":
             tally.errors += 1
+            tally.codes[frame.get("code", "?")] += 1
             return
         tally.latencies.append(time.perf_counter() - sent)
         tally.acked += 0 if frame["duplicate"] else 1

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 _primed: set[tuple[int, str]] = set()  # (puzzle id, answer) whose vectors this process holds
 _primed_lock = threading.Lock()
+_loaded: Scorer | None = None  # the scorer, once a guess has needed it
 
 
 def scorer() -> Scorer:
@@ -63,10 +64,15 @@ def store_answer_vectors(puzzle_id: int, answer: str) -> AnswerEmbedding:
     return embedding
 
 
+def holds_answer_vectors(puzzle_id: int, answer: str) -> bool:
+    """Whether this process needs nothing from the database to score guesses on this answer."""
+    return not conf.cache_enabled() or (puzzle_id, answer) in _primed
+
+
 def ensure_answer_vectors(puzzle_id: int, answer: str) -> None:
     """Makes sure this process holds the answer's vectors: from the database when they were
     stored at publication, computed (and stored) otherwise. Runs in a database thread."""
-    if not conf.cache_enabled() or (puzzle_id, answer) in _primed:
+    if holds_answer_vectors(puzzle_id, answer):
         return
     active = scorer()
     stored = AnswerEmbedding.objects.filter(puzzle_id=puzzle_id).first()
@@ -92,8 +98,10 @@ def on_puzzle_published(sender: object, puzzle: object, **kwargs: object) -> Non
 async def score(answer: str, guess: str) -> GuessScore:
     """Scores a guess: batched with concurrent guesses, unless batching is switched off."""
     # Loading the model takes seconds (and may be under way in the warm-up thread): never in
-    # the event loop.
-    active = await asyncio.to_thread(scorer)
+    # the event loop. Once loaded, it is taken without a trip to a thread.
+    global _loaded
+    active = _loaded or await asyncio.to_thread(scorer)
+    _loaded = active
     if conf.batching_enabled():
         return await batcher_for_loop(active.score_many).score(answer, guess)
     return await asyncio.to_thread(active.score, answer, guess)

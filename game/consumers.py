@@ -92,9 +92,24 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         )
         await self.send_json({"type": "counts", **opening.counts})
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # A send to a page that has just gone (a counts push, another tab's update) ends
+            # the consumer with the server's "client disconnected" error before `disconnect`
+            # runs: the groups are left here whatever way it ended, or dead members pile up.
+            await self._leave_groups()
+
     async def disconnect(self, code: int) -> None:
+        await self._leave_groups()
+
+    async def _leave_groups(self) -> None:
+        joined, self.joined = getattr(self, "joined", []), []
+        if not joined:
+            return
         async with _group_calls():
-            for group in self.joined:
+            for group in joined:
                 try:
                     await self.channel_layer.group_discard(group, self.channel_name)
                 except outages.SERVICE_ERRORS as error:  # the entry expires in the layer anyway

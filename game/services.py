@@ -258,29 +258,11 @@ class GuessOutcome:
     counts_changed: bool = False  # a new player, or a finished game
 
 
-@dataclass(frozen=True)
-class _Ready:
-    answer: str
-    duplicate: bool
-
-
 def parse_client_id(raw: object) -> uuid.UUID:
     try:
         return uuid.UUID(str(raw))
     except ValueError:
         raise GuessRejected("This guess has no valid id; reload the page.", "bad_id") from None
-
-
-def _prepare(puzzle: Puzzle, player: uuid.UUID, client_id: uuid.UUID, text: str) -> _Ready:
-    answer = puzzle.prompt.text
-    progress = progress_of(puzzle, player)
-    if progress is not None:
-        earlier = list(progress.guesses.all())
-        if any(g.client_id == client_id for g in earlier):
-            return _Ready(answer, duplicate=True)
-        _check_playable(progress, earlier, text)
-    answers.ensure_answer_vectors(puzzle.pk, answer)
-    return _Ready(answer, duplicate=False)
 
 
 def _check_playable(progress: PlayerProgress, earlier: list[Guess], text: str) -> None:
@@ -359,17 +341,20 @@ async def submit_guess(
 ) -> GuessOutcome:
     """Validates, scores and stores one guess, and returns the game after it; GuessRejected
     (nothing stored) when it cannot be played. A guess whose id was seen before is not counted
-    again. `site_url` (scheme and host) goes into the share link once the game is over."""
+    again. `site_url` (scheme and host) goes into the share link once the game is over.
+
+    The database is visited once, after scoring, in one transaction that makes every check
+    (a copy of a stored guess, a game already over, the same words twice): a guess rejected
+    there costs a score for nothing, which is rare, while a visit before scoring would cost
+    every guess a second trip."""
     client_id = parse_client_id(client_id_raw)
     text = clean_guess(raw_text)
-    ready = await in_db_thread(_prepare)(puzzle, player, client_id, text)
-    if ready.duplicate:
-        state = await in_db_thread(game_state)(puzzle, player, site_url)
-        return GuessOutcome(state, duplicate=True)
+    answer = puzzle.prompt.text  # loaded with the puzzle
+    if not answers.holds_answer_vectors(puzzle.pk, answer):
+        await in_db_thread(answers.ensure_answer_vectors)(puzzle.pk, answer)
     limit, window = conf.guess_rate()
     # Only a guess id seen for the first time counts: resent copies of one guess (a page
-    # retrying over HTTP while the socket answer is on its way) arrive before the first is
-    # stored, and must not use up the player's limit.
+    # retrying over HTTP while the socket answer is on its way) must not use up the limit.
     first_sighting = await ratelimit.first_sighting(f"guess-id:{player}:{client_id}", window)
     wait = (
         await ratelimit.seconds_to_wait(f"guess:{player}", limit, window) if first_sighting else 0
@@ -379,7 +364,7 @@ async def submit_guess(
             f"You are guessing very fast. Take a breath and try again in {wait} s.",
             "rate_limited",
         )
-    score = await answers.score(ready.answer, text)
+    score = await answers.score(answer, text)
     outcome = await in_db_thread(_record)(puzzle, player, client_id, text, score, site_url)
     if outcome.counts_changed:
         notifier().notify(puzzle.pk, puzzle.number)

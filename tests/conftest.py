@@ -1,8 +1,9 @@
 """Fixtures shared by every layer: the real services (PostgreSQL, Redis) and the tiny model.
 
-Tests that need PostgreSQL are marked `postgres`, tests that need Redis `redis`. Without the
-service (DATABASE_URL not a PostgreSQL URL, REDIS_URL unset or unreachable) they skip with a
-reason that says so; with SIXFOLD_REQUIRE_SERVICES=1 (CI, `.ci/run`) they fail instead.
+Tests that need PostgreSQL are marked `postgres`, tests that need Redis `redis`, tests that need
+WordNet (Debian's wordnet-base) `wordnet`. Without the service (DATABASE_URL not a PostgreSQL
+URL, REDIS_URL unset or unreachable, no WordNet database) they skip with a reason that says so;
+with SIXFOLD_REQUIRE_SERVICES=1 (CI, `.ci/run`) they fail instead.
 
 Nothing here imports Django at module level: the generator tests run with `-p no:django`.
 """
@@ -49,6 +50,11 @@ def _missing_service(item: pytest.Item) -> str | None:
         return reason
     if item.get_closest_marker("redis") and (reason := redis_missing()):
         return reason
+    if item.get_closest_marker("wordnet"):
+        from game.lexicon import wordnet_missing  # pure, no Django
+
+        if reason := wordnet_missing():
+            return reason
     return None
 
 
@@ -86,6 +92,7 @@ def django_db_setup(django_db_setup: None) -> Iterator[None]:
     yield
     from django.db import connections
 
+    connections.close_all()  # this thread's connections go back to the pool first
     for connection in connections.all():
         pools = getattr(type(connection), "_connection_pools", {})  # PostgreSQL's, per alias
         if connection.alias in pools:

@@ -140,3 +140,46 @@ async def _next_of(socket: WebsocketCommunicator, kind: str) -> dict[str, Any]:
         if frame["type"] == kind:
             return frame
     raise AssertionError(f"no {kind} frame came")
+
+
+async def test_a_page_that_is_gone_when_a_push_comes_leaves_its_groups(
+    puzzle_tx: Puzzle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's send raises once the page has gone (uvicorn's "client disconnected"): the
+    # consumer ends there, before any `disconnect`, and must still leave both of its groups,
+    # or every later push goes to a member nobody reads.
+    from channels.layers import get_channel_layer
+
+    from game.community import group_name
+
+    layer = get_channel_layer()
+    discarded: list[str] = []
+    real_discard = layer.group_discard
+
+    async def recording_discard(group: str, channel: str) -> None:
+        discarded.append(group)
+        await real_discard(group, channel)
+
+    monkeypatch.setattr(layer, "group_discard", recording_discard)
+    gone = {"page": False}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        async def send_until_gone(message: Any) -> None:
+            if gone["page"]:
+                raise OSError("client disconnected")
+            await send(message)
+
+        await application(scope, receive, send_until_gone)
+
+    headers = [ORIGIN, (b"host", b"testserver"), (b"cookie", await _cookie())]
+    socket = WebsocketCommunicator(app, f"/ws/play/{puzzle_tx.number}/", headers=headers)
+    assert (await socket.connect(timeout=30))[0]
+    await _next_of(socket, "counts")
+    gone["page"] = True
+    await layer.group_send(
+        group_name(puzzle_tx.number), {"type": "community.counts", "players": 1, "solvers": 0}
+    )
+    with pytest.raises(OSError):
+        await socket.wait(timeout=30)  # the consumer ends with the failed send
+    assert sorted(discarded) == sorted([group_name(puzzle_tx.number), discarded[-1]])
+    assert len(discarded) == 2 and discarded[-1].startswith("player_")
