@@ -104,9 +104,13 @@ class Relater:
         else:
             relation = Relation.UNKNOWN
         if relation is Relation.UNKNOWN:
+            # Near from the cosine; below that, related words earn what a loose relation does
+            # (cat~dog 0.66 must not earn two thirds of a point in the dog's place).
             cosine = self.word_similarity(a, b)
-            credit = cosine if cosine >= RELATED_THRESHOLD else 0.0
-            return credit, cosine >= NEAR_THRESHOLD
+            if cosine >= NEAR_THRESHOLD:
+                return cosine, True
+            credit = min(cosine, RELATION_CREDIT[Relation.OTHER])
+            return (credit if cosine >= RELATED_THRESHOLD else 0.0), False
         credit = RELATION_CREDIT[relation]
         if relation in LOOSE_RELATIONS:
             credit = min(credit, max(self.word_similarity(a, b), 0.0))

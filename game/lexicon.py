@@ -119,7 +119,9 @@ def spelling_variants(a: str, b: str) -> bool:
         return False
     for british, american in _SPELLING_REWRITES:
         for x, y in ((a, b), (b, a)):
-            if x.endswith(british) and x[: -len(british)] + american == y:
+            stem = x[: -len(british)]
+            # At least three letters before the ending: four/for and hour/hor are not variants.
+            if x.endswith(british) and len(stem) >= 3 and stem + american == y:
                 return True
     for british, american in _SPELLING_INFIXES:
         for x, y in ((a, b), (b, a)):

@@ -1,9 +1,9 @@
-"""The scorer as it was before issue 11, kept as a named baseline for benchmarks/scoring_eval.py.
+"""The scorer as it was before issue 11, on the word embedding alone.
 
 Its similarity is 0.7 x sentence cosine + 0.3 x a soft F1 of word-embedding matches, times an
-order penalty for neighbouring matched words that come reversed. It ordered fewer of the new
-evaluation triples right than the sentence cosine alone (see the benchmark), which is why
-game.alignment replaced it. Nothing in the game calls this module.
+order penalty for neighbouring matched words that come reversed. With WordNet, game.alignment
+orders more of the evaluation triples right (benchmarks/scoring_eval.py, where this is the "old"
+column); without WordNet this one still does better, so game.scoring falls back to it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,98 @@
+"""Word relations from WordNet (Debian's wordnet-base), and the scorer without it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from game import lexicon
+from game.lexicon import NEAR_RELATIONS, Lexicon, Relation, get_lexicon, spelling_variants
+
+
+@pytest.fixture(scope="module")
+def words() -> Lexicon:
+    found = get_lexicon()
+    assert found is not None, "WordNet is installed but could not be read"
+    return found
+
+
+@pytest.mark.wordnet
+@pytest.mark.parametrize(
+    ("a", "b", "relation"),
+    [
+        ("teepee", "tent", Relation.KIND),  # a teepee is a tent
+        ("shelter", "tent", Relation.KIND),  # ...and a tent is a shelter
+        ("puppy", "dog", Relation.KIND),
+        ("dog", "puppy", Relation.KIND),
+        ("kitten", "cat", Relation.KIND),  # WordNet's gloss: "young domestic cat"
+        ("owl", "bird", Relation.KIND),
+        ("couch", "sofa", Relation.SAME),
+        ("automobile", "car", Relation.SAME),
+        ("trio", "three", Relation.SAME),
+        ("tiny", "small", Relation.SAME),
+        ("wooden", "wood", Relation.SAME),  # an attribute said as its material
+        ("colour", "color", Relation.SAME),
+        ("aeroplane", "airplane", Relation.SAME),
+        ("cat", "dog", Relation.SIBLING),
+        ("eagle", "owl", Relation.SIBLING),
+        ("wing", "bird", Relation.PART),
+        ("red", "blue", Relation.RIVAL),
+        ("two", "three", Relation.RIVAL),
+        ("left", "right", Relation.RIVAL),
+        ("big", "small", Relation.RIVAL),
+        ("king", "queen", Relation.RIVAL),  # WordNet's antonyms
+    ],
+)
+def test_it_relates_words_as_wordnet_does(
+    words: Lexicon, a: str, b: str, relation: Relation
+) -> None:
+    assert words.relation(a, b) is relation
+
+
+@pytest.mark.wordnet
+def test_it_never_calls_siblings_rivals_or_parts_near(words: Lexicon) -> None:
+    for a, b in [("cat", "dog"), ("red", "blue"), ("two", "three"), ("wing", "bird")]:
+        assert words.relation(a, b) not in NEAR_RELATIONS
+
+
+@pytest.mark.wordnet
+def test_it_ignores_rare_senses_and_too_general_words(words: Lexicon) -> None:
+    # "cat" is also slang for a man and "dog" a verb meaning "chase": no player means those.
+    assert words.relation("cat", "man") is Relation.OTHER
+    assert words.relation("dog", "chase") is Relation.OTHER
+    # A forest is made of trees, not a kind of tree; an artifact is too vague to be near.
+    assert words.relation("forest", "tree") not in NEAR_RELATIONS
+    assert words.relation("artifact", "tent") not in NEAR_RELATIONS
+
+
+@pytest.mark.wordnet
+def test_it_knows_words_and_admits_what_it_does_not(words: Lexicon) -> None:
+    assert words.knows("penguin")
+    assert not words.knows("zxqv")
+    assert words.relation("zxqv", "penguin") is Relation.UNKNOWN
+
+
+def test_it_matches_british_and_american_spellings_without_wordnet() -> None:
+    assert spelling_variants("colour", "color")
+    assert spelling_variants("theatre", "theater")
+    assert spelling_variants("realise", "realize")
+    assert spelling_variants("harbour", "harbor")
+    assert not spelling_variants("cat", "car")
+    assert not spelling_variants("four", "for")
+    assert not spelling_variants("hour", "hor")
+
+
+def test_it_warns_once_and_returns_none_without_wordnet(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("SIXFOLD_WORDNET_DIR", str(tmp_path))
+    monkeypatch.setattr(lexicon, "_lexicon", None)
+    monkeypatch.setattr(lexicon, "_loaded", False)
+    with caplog.at_level(logging.WARNING, logger="game.lexicon"):
+        assert get_lexicon() is None
+        assert get_lexicon() is None
+    warnings = [r for r in caplog.records if "WordNet is not available" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "wordnet-base" in warnings[0].getMessage()
+    assert lexicon.wordnet_missing() is not None

@@ -1,0 +1,57 @@
+"""Roles of the words of a prompt (game.roles): pure, no model."""
+
+from __future__ import annotations
+
+from game.roles import MAIN, RELATION, SECOND, SETTING, parse
+
+
+def roles_of(text: str, guess: bool = False) -> dict[str, set[str]]:
+    found = parse(text, guess=guess)
+    return {t.text: set(r) for t, r in zip(found.tokens, found.roles, strict=True) if r}
+
+
+def heads_of(text: str) -> list[str]:
+    found = parse(text)
+    return [
+        t.text
+        for t, r, a in zip(found.tokens, found.roles, found.attribute, strict=True)
+        if r and not a and r != {RELATION}
+    ]
+
+
+def test_it_reads_the_roles_of_a_grammar_caption() -> None:
+    assert roles_of("two small penguins to the left of a sailboat on a beach") == {
+        "two": {MAIN},
+        "small": {MAIN},
+        "penguins": {MAIN},
+        "left": {RELATION},
+        "sailboat": {SECOND},
+        "beach": {SETTING},
+    }
+    assert roles_of("an owl above a crescent moon under a night sky")["sky"] == {SETTING}
+    assert roles_of("an owl above a crescent moon under a night sky")["moon"] == {SECOND}
+    assert roles_of("a small fish underwater")["underwater"] == {SETTING}
+
+
+def test_it_reads_the_roles_of_free_text() -> None:
+    roles = roles_of("a dog chasing a ball in the park")
+    assert roles == {"dog": {MAIN}, "chasing": {RELATION}, "ball": {SECOND}, "park": {SETTING}}
+    assert roles_of("a tent in the snow") == {"tent": {MAIN}, "snow": {SETTING}}
+    assert roles_of("a hot cup of coffee on a cold morning")["morning"] == {SETTING}
+
+
+def test_it_keeps_attributes_with_their_thing() -> None:
+    assert heads_of("a big owl next to a small tree") == ["owl", "tree"]
+    assert heads_of("a house made of wood") == ["house"]  # wood describes the house
+    assert heads_of("a wall of bricks") == ["wall"]
+    assert heads_of("a pair of little penguins") == ["penguins"]  # pair counts them
+    assert heads_of("a sailing boat") == ["boat"]
+    assert roles_of("a mountain covered in snow at sunrise")["snow"] == {MAIN}
+
+
+def test_a_guess_leaves_open_what_it_does_not_say() -> None:
+    assert roles_of("snow", guess=True)["snow"] == {MAIN, SECOND, SETTING}
+    assert roles_of("an owl under a tree", guess=True)["tree"] == {SECOND, SETTING}
+    assert roles_of("an owl under a tree")["tree"] == {SECOND}
+    assert roles_of("an owl under a night sky", guess=True)["sky"] == {SETTING}
+    assert roles_of("a ball chasing a dog", guess=True)["ball"] == {MAIN}
