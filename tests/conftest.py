@@ -94,9 +94,15 @@ def django_db_setup(django_db_setup: None) -> Iterator[None]:
 
     # A connection still held by a thread that served a test (Channels' and game.db's worker
     # threads outlive the tests) would make DROP DATABASE fail: end those sessions first.
-    if connections["default"].vendor == "postgresql":
-        with connections["default"].cursor() as cursor:
-            cursor.execute(
+    default = connections["default"]
+    if default.vendor == "postgresql":
+        import psycopg
+
+        params = default.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        with psycopg.connect(**params, autocommit=True) as admin:
+            admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
