@@ -313,6 +313,7 @@ async def session_cookie(address: str) -> str:
 class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    sent: int = 0
     acked: int = 0  # guesses the server confirmed as stored (not duplicates)
     dropped: int = 0  # players whose socket the server closed or could not open
     codes: Counter[str] = field(default_factory=Counter)  # error frames by code
@@ -320,7 +321,11 @@ class Tally:
     finished: float = 0.0
 
     def rate(self) -> float:
+        """Guesses answered with a scored state per second."""
         return len(self.latencies) / max(self.finished - self.started, 1e-9)
+
+    def offered(self) -> float:
+        return self.sent / max(self.finished - self.started, 1e-9)
 
     def percentile(self, share: float) -> float:
         if not self.latencies:
@@ -373,6 +378,7 @@ class Player:
             return
         guess_id = str(uuid.uuid4())
         sent = time.perf_counter()
+        tally.sent += 1
         try:
             await self.socket.send(
                 json.dumps({"type": "guess", "id": guess_id, "text": random_guess(self.rng)})
@@ -414,7 +420,6 @@ class LevelResult:
     handshakes_failed: int
     steady: Tally
     burst: Tally
-    offered: float
 
 
 async def join_all(server: Server, count: int, seed: int) -> tuple[list[Player], int]:
@@ -450,8 +455,7 @@ async def run_level(server: Server, count: int, seconds: float, seed: int) -> Le
     await asyncio.gather(*(p.guess(burst) for p in players))
     burst.finished = time.perf_counter()
     await asyncio.gather(*(p.leave() for p in players), return_exceptions=True)
-    offered = len(players) / 5.0
-    return LevelResult(count, failed, steady, burst, offered)
+    return LevelResult(count, failed, steady, burst)
 
 
 async def run_flat_out(server: Server, count: int, seconds: float, seed: int) -> Tally:
@@ -583,7 +587,7 @@ def print_table(
         for level in result.levels:
             s, b = level.steady, level.burst
             print(
-                f"{result.processes:>5} {level.players:>7} {level.offered:>9.0f} "
+                f"{result.processes:>5} {level.players:>7} {s.offered():>9.1f} "
                 f"{s.rate():>10.1f} {s.p50():>8.0f} {s.percentile(0.99):>8.0f} "
                 f"{b.percentile(1.0):>15.0f} {level.handshakes_failed:>17} "
                 f"{s.errors + b.errors:>6}"
