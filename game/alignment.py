@@ -59,7 +59,7 @@ ROLE_SHIFT_CREDIT = 0.3
 ROLE_PENALTY = 0.5
 # How much each word counts in the weighted F1. "background" says little once its colour is
 # said ("on a red background", "on red").
-ROLE_WEIGHT = {MAIN: 2.0, SECOND: 1.5, SETTING: 1.0, RELATION: 1.0}
+ROLE_WEIGHT = {MAIN: 2.0, SECOND: 1.5, SETTING: 1.5, RELATION: 1.0}
 ATTRIBUTE_WEIGHT = 0.6
 LIGHT_WORDS = frozenset({"background", "scene", "picture", "image"})
 LIGHT_WEIGHT = 0.3

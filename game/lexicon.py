@@ -169,6 +169,7 @@ class _Profile:
     path)."""
 
     senses: frozenset[Any]
+    every_sense: frozenset[Any]  # its first senses too, to match another word's common sense
     similar: frozenset[Any]  # adjective heads and satellites of its senses (tiny -> small)
     antonyms: frozenset[Any]
     ancestors: dict[Any, int]  # hypernyms up to KIND_MAX_STEPS (2 for verbs) -> steps
@@ -195,8 +196,9 @@ class Lexicon:
 
     # ---------------------------------------------------------------- one word
 
-    def _senses(self, word: str) -> list[Any]:
-        """The senses of a word that players mean: common ones, in common parts of speech."""
+    def _senses(self, word: str) -> tuple[list[Any], list[Any]]:
+        """The senses of a word that players mean (common ones, in common parts of speech),
+        and those with its first few senses in those parts of speech."""
         by_pos: dict[str, list[tuple[Any, int]]] = {}
         for synset in self.wn.synsets(word.replace("-", "_")):
             lemma = self._lemma_for(synset, word)
@@ -207,16 +209,18 @@ class Lexicon:
         totals = {pos: sum(c for _, c in senses) for pos, senses in by_pos.items()}
         grand = sum(totals.values())
         kept: list[Any] = []
+        leading: list[Any] = []  # the first few senses of each part of speech kept
         for pos, senses in by_pos.items():
             if pos == "v" and grand and totals[pos] < POS_SHARE * grand:
                 continue
+            leading += [s for s, _ in senses[:UNCOUNTED_SENSES]]
             top = max(c for _, c in senses)
             if top == 0:  # a word SemCor never saw: its first few senses, in WordNet's order
                 kept += [s for s, _ in senses[:UNCOUNTED_SENSES]]
                 continue
             floor = max(1, SENSE_SHARE * top)
             kept += [s for n, (s, c) in enumerate(senses) if n == 0 or c >= floor]
-        return kept
+        return kept, kept + leading
 
     def _lemma_for(self, synset: Any, word: str) -> Any | None:
         wanted = {word.replace("-", "_"), self.wn.morphy(word, synset.pos()) or word}
@@ -226,7 +230,7 @@ class Lexicon:
         return None
 
     def _profile(self, word: str) -> _Profile:
-        senses = self._senses(word)
+        senses, every_sense = self._senses(word)
         ancestors: dict[Any, int] = {}
         for s in senses:
             frontier, limit = [s], KIND_MAX_STEPS if s.pos() == "n" else 2
@@ -238,6 +242,7 @@ class Lexicon:
         nouns = [s for s in senses if s.pos() == "n"]
         return _Profile(
             senses=frozenset(senses),
+            every_sense=frozenset(every_sense),
             similar=frozenset(h for s in adjectives for h in s.similar_tos()),
             antonyms=frozenset(
                 a.synset() for s in senses for lemma in s.lemmas() for a in lemma.antonyms()
@@ -298,7 +303,11 @@ class Lexicon:
         pa, pb = self.profile(a), self.profile(b)
         if not pa.senses or not pb.senses:
             return Relation.UNKNOWN
-        if pa.senses & pb.senses or pa.similar & pb.senses or pb.similar & pa.senses:
+        # One word's common sense may be a leading but uncounted sense of the other: a
+        # chopper is a helicopter to players, though SemCor only counted it as a cut of meat.
+        if pa.senses & pb.every_sense or pb.senses & pa.every_sense:
+            return Relation.SAME
+        if pa.similar & pb.senses or pb.similar & pa.senses:
             return Relation.SAME
         if pa.antonyms & pb.senses or pb.antonyms & pa.senses:
             return Relation.RIVAL
