@@ -3,10 +3,7 @@
 Frames from the browser:
     {"type": "guess", "id": "<uuid made by the browser>", "text": "..."}
     {"type": "state"}                                   (send me the game as it stands)
-Frames to the browser:
-    {"type": "state", "state": {...}, "id": "<guess id>"|null, "duplicate": bool}
-    {"type": "error", "code": "...", "message": "...", "id": "<guess id>"|null}
-    {"type": "counts", "players": n, "solvers": m}
+Frames to the browser: state, error and counts, as game.protocol builds them.
 
 A frame that is not JSON, or not one of the above, gets an error frame ("bad_message"); a
 service outage gets one with code "unavailable" (and at connect, close code 4503).
@@ -23,16 +20,13 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from game import conf, outages, ratelimit, services
+from game import conf, outages, protocol, ratelimit, services
 from game.community import group_name
 from game.db import in_db_thread
 from game.players import player_in_session
+from game.protocol import FLOODING, NO_PUZZLE, NO_SESSION, UNAVAILABLE
 from game.validation import GuessRejected
 from puzzles.models import Puzzle
-
-# Close codes (4000-4999 are the application's own).
-NO_SESSION, NO_PUZZLE, FLOODING, UNAVAILABLE = 4401, 4404, 4429, 4503
-
 
 _MALFORMED = object()  # what a frame that is not JSON decodes to
 
@@ -87,10 +81,8 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             outages.report("socket connect", error)
             await self._fail(UNAVAILABLE, "unavailable", outages.UNAVAILABLE_MESSAGE)
             return
-        await self.send_json(
-            {"type": "state", "state": opening.state, "id": None, "duplicate": False}
-        )
-        await self.send_json({"type": "counts", **opening.counts})
+        await self.send_json(protocol.state_frame(opening.state))
+        await self.send_json(protocol.counts_frame(**opening.counts))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
@@ -140,13 +132,12 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
                 await self._error("bad_message", "The game did not understand that message.", None)
         except outages.SERVICE_ERRORS as error:
             outages.report("socket message", error)
-            reply = content.get("id") if isinstance(content, dict) else None
-            reply_id = reply if isinstance(reply, str) and len(reply) <= 64 else None
+            reply_id = protocol.reply_id(content.get("id") if isinstance(content, dict) else None)
             await self._error("unavailable", outages.UNAVAILABLE_MESSAGE, reply_id)
 
     async def _guess(self, content: dict[str, Any]) -> None:
         guess_id = content.get("id")
-        reply_id = str(guess_id) if isinstance(guess_id, str) and len(guess_id) <= 64 else None
+        reply_id = protocol.reply_id(guess_id)
         try:
             outcome = await services.submit_guess(
                 self.puzzle, self.player, guess_id, content.get("text"), self._site_url()
@@ -154,14 +145,7 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         except GuessRejected as rejected:
             await self._error(rejected.code, rejected.message, reply_id)
             return
-        await self.send_json(
-            {
-                "type": "state",
-                "state": outcome.state,
-                "id": reply_id,
-                "duplicate": outcome.duplicate,
-            }
-        )
+        await self.send_json(protocol.state_frame(outcome.state, reply_id, outcome.duplicate))
         if not outcome.duplicate:
             try:
                 await services.broadcast_player_update(
@@ -171,9 +155,7 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
                 outages.report("socket broadcast", error)
 
     async def community_counts(self, event: dict[str, Any]) -> None:
-        await self.send_json(
-            {"type": "counts", "players": event["players"], "solvers": event["solvers"]}
-        )
+        await self.send_json(protocol.counts_frame(event["players"], event["solvers"]))
 
     async def player_update(self, event: dict[str, Any]) -> None:
         if event.get("sender") != self.channel_name:  # another tab of this player guessed
@@ -181,12 +163,10 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
 
     async def _send_state(self, guess_id: str | None = None, duplicate: bool = False) -> None:
         state = await in_db_thread(services.game_state)(self.puzzle, self.player, self._site_url())
-        await self.send_json(
-            {"type": "state", "state": state, "id": guess_id, "duplicate": duplicate}
-        )
+        await self.send_json(protocol.state_frame(state, guess_id, duplicate))
 
     async def _error(self, code: str, message: str, guess_id: str | None) -> None:
-        await self.send_json({"type": "error", "code": code, "message": message, "id": guess_id})
+        await self.send_json(protocol.error_frame(code, message, guess_id))
 
     async def _fail(self, close_code: int, code: str, message: str) -> None:
         await self._error(code, message, None)
@@ -195,5 +175,4 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
     def _site_url(self) -> str:
         headers = dict(self.scope.get("headers", []))
         host = headers.get(b"host", b"localhost").decode("latin-1")
-        scheme = "https" if self.scope.get("scheme") == "wss" else "http"
-        return f"{scheme}://{host}"
+        return protocol.site_url(str(self.scope.get("scheme", "ws")), host)

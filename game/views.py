@@ -18,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from game import outages, services
+from game import outages, protocol, services
 from game.db import in_db_thread
 from game.players import (
     BadCode,
@@ -34,7 +34,7 @@ from puzzles.models import Puzzle
 
 
 def _site_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+    return protocol.site_url(request.scheme or "http", request.get_host())
 
 
 def _puzzle_or_404(number: int) -> Puzzle:
@@ -58,6 +58,7 @@ def _play_page(request: HttpRequest, puzzle: Puzzle) -> HttpResponse:
             "guessPath": reverse("game:guess", args=[puzzle.number]),
             "csrfToken": get_token(request),
             "maxGuessChars": MAX_GUESS_CHARS,
+            "closeCodes": protocol.close_codes(),
         },
     }
     return render(request, "game/play.html", context)
@@ -132,15 +133,11 @@ def _player_or_none(request: HttpRequest) -> uuid.UUID | None:
 
 
 def _no_session() -> JsonResponse:
-    return JsonResponse(
-        {"type": "error", "code": "no_session", "message": "Reload the page to play."}, status=403
-    )
+    return _error("no_session", "Reload the page to play.", 403)
 
 
 def _error(code: str, message: str, status: int, reply_id: str | None = None) -> JsonResponse:
-    response = JsonResponse(
-        {"type": "error", "code": code, "message": message, "id": reply_id}, status=status
-    )
+    response = JsonResponse(protocol.error_frame(code, message, reply_id), status=status)
     if status == 503:
         response["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
     return response
@@ -170,7 +167,7 @@ def state(request: HttpRequest, number: int) -> JsonResponse:
         game = services.game_state(puzzle, player, _site_url(request))
     except outages.SERVICE_ERRORS as error:
         return _unavailable("state", error)
-    return JsonResponse({"type": "state", "state": game})
+    return JsonResponse(protocol.state_frame(game))
 
 
 @require_POST
@@ -182,7 +179,7 @@ async def guess(request: HttpRequest, number: int) -> JsonResponse:
     if not isinstance(body, dict):
         body = {}
     guess_id = body.get("id")
-    reply_id = guess_id if isinstance(guess_id, str) and len(guess_id) <= 64 else None
+    reply_id = protocol.reply_id(guess_id)
     try:
         player = await in_db_thread(_player_or_none)(request)
         if player is None:
@@ -203,9 +200,7 @@ async def guess(request: HttpRequest, number: int) -> JsonResponse:
             await services.broadcast_player_update(player, number, sender="http")
         except outages.SERVICE_ERRORS as error:  # stored and scored: only other tabs miss it
             outages.report("guess broadcast", error)
-    return JsonResponse(
-        {"type": "state", "state": outcome.state, "id": reply_id, "duplicate": outcome.duplicate}
-    )
+    return JsonResponse(protocol.state_frame(outcome.state, reply_id, outcome.duplicate))
 
 
 @require_GET

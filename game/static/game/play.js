@@ -431,7 +431,11 @@
     socket.addEventListener("close", function (event) {
       socketOpen = false;
       socket = null;
-      if (event.code === 4401 || event.code === 4404) { gaveUp = true; return; }
+      // No session or no such puzzle: reconnecting cannot help (the codes come from the server).
+      if (event.code === config.closeCodes.noSession || event.code === config.closeCodes.noPuzzle) {
+        gaveUp = true;
+        return;
+      }
       scheduleReconnect();
     });
   }
