@@ -22,7 +22,6 @@ class ScoreBatcher:
         self._max_batch = max_batch
         self._pending: list[tuple[str, str, asyncio.Future[GuessScore]]] = []
         self._worker: asyncio.Task[None] | None = None
-        self.batch_sizes: list[int] = []  # for tests and the benchmark
 
     async def score(self, answer: str, guess: str) -> GuessScore:
         loop = asyncio.get_running_loop()
@@ -36,7 +35,6 @@ class ScoreBatcher:
         while self._pending:
             batch = self._pending[: self._max_batch]
             del self._pending[: self._max_batch]
-            self.batch_sizes.append(len(batch))
             pairs = [(answer, guess) for answer, guess, _ in batch]
             try:
                 # The model call runs in a thread so that the server keeps answering meanwhile.

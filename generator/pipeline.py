@@ -28,12 +28,13 @@ from generator.checkpoint import CheckpointError, resolve_model_dir
 from generator.clip import CLIP, load_clip
 from generator.dalle_bart import DalleBart, load_dalle_bart
 from generator.legibility import LegibilityJudge
+from generator.paths import BUILTIN_MODEL_DIR
 from generator.sampler import SamplingConfig, sample_image_tokens
 from generator.text import DEFAULT_WORD_FREQUENCIES, normalize_text
 from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
 from generator.vqgan import VQGAN, load_vqgan
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "weights" / "default"
+DEFAULT_MODEL_DIR = BUILTIN_MODEL_DIR  # read at call time, so that tests can point it elsewhere
 MODEL_DIR_ENV = "SIXFOLD_MODEL_DIR"
 SUBFOLDERS = ("dalle_bart", "vqgan", "clip")
 WORD_FREQUENCIES_NAME = "enwiki-words-frequency.txt"
@@ -69,11 +70,6 @@ class GenerationResult:
     @property
     def kept(self) -> list[Candidate]:
         return self.candidates[: self.keep]
-
-
-def default_model_dir() -> Path:
-    """The built-in model directory (`generator/weights/default/`)."""
-    return DEFAULT_MODEL_DIR
 
 
 def find_model_dir(path: str | os.PathLike[str] | None) -> Path:

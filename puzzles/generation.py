@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from generator.paths import BUILTIN_MODEL_DIR
+
 if TYPE_CHECKING:
     import PIL.Image
 
@@ -55,13 +57,9 @@ class GeneratedSet:
     images: list[GeneratedImage]  # every candidate, best CLIP score first
 
 
-def builtin_model_dir() -> Path:
-    return Path(settings.BASE_DIR) / "generator" / "weights" / "default"
-
-
 def model_dir() -> Path:
     configured = settings.SIXFOLD_MODEL_DIR
-    return Path(configured) if configured else builtin_model_dir()
+    return Path(configured) if configured else BUILTIN_MODEL_DIR
 
 
 def prompt_warnings(text: str) -> list[str]:

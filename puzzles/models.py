@@ -62,10 +62,6 @@ class Prompt(models.Model):
     def __str__(self) -> str:
         return self.text
 
-    @property
-    def tag_list(self) -> list[str]:
-        return [tag.strip() for tag in self.tags.split(",") if tag.strip()]
-
 
 class Puzzle(models.Model):
     class State(models.TextChoices):

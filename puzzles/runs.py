@@ -156,7 +156,7 @@ def _reporter(claim: Claim, observer: generation.Progress | None) -> generation.
     return report
 
 
-def generate_puzzle(puzzle_id: int, observer: generation.Progress | None = None) -> Outcome:
+def attempt_puzzle(puzzle_id: int, observer: generation.Progress | None = None) -> Outcome:
     """One attempt at a puzzle: claim, generate, store, finish. Safe to call from anywhere.
 
     `observer` also gets every progress report (the command line shows a progress bar).
@@ -439,7 +439,7 @@ def generate_with_retries(
 ) -> Outcome:
     """Attempt a puzzle until it is generated or the failure policy has nothing left to try."""
     while True:
-        outcome = generate_puzzle(puzzle_id, observer)
+        outcome = attempt_puzzle(puzzle_id, observer)
         if outcome is not Outcome.FAILED:
             return outcome
         step = after_failure(puzzle_id)

@@ -22,9 +22,9 @@ import argparse
 import re
 from pathlib import Path
 
-DEFAULT_OUT = (
-    Path(__file__).resolve().parents[1] / "weights/default/dalle_bart/enwiki-words-frequency.txt"
-)
+from generator.paths import BUILTIN_MODEL_DIR
+
+DEFAULT_OUT = BUILTIN_MODEL_DIR / "dalle_bart" / "enwiki-words-frequency.txt"
 CORPUS_WORDS = 3_000_000_000
 # The hashtag splitter looks up pieces of `[a-z0-9']+` only; other words could never match.
 USABLE_WORD = re.compile(r"[a-z0-9']+")

@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from generator.legibility import VOCABULARY_FILE
+from generator.paths import BUILTIN_MODEL_DIR
 from generator.training.configs import TrainingConfig
 from generator.training.evaluate import CONTACT_SHEET_FILE, METRICS_FILE
 from generator.training.loop import CURVE_FILE, checkpointed_step, planned_steps
 from generator.training.model_card import model_card
 from generator.training.paths import RunPaths
 
-DEFAULT_TARGET = Path(__file__).resolve().parent.parent / "weights" / "default"
+DEFAULT_TARGET = BUILTIN_MODEL_DIR
 MAX_BYTES = 60 * 1024 * 1024
 SUBFOLDERS = ("dalle_bart", "vqgan", "clip", "recogniser")
 CARD_FILE = "MODEL_CARD.md"

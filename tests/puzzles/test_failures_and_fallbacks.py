@@ -59,7 +59,7 @@ def test_a_rerun_after_a_crash_mid_generation_gives_one_complete_puzzle(
     stage: str, done: int, todays_puzzle: Puzzle, media_root: Path
 ) -> None:
     with pytest.raises(SimulatedCrash):
-        runs.generate_puzzle(todays_puzzle.pk, observer=crash_at(stage, done))
+        runs.attempt_puzzle(todays_puzzle.pk, observer=crash_at(stage, done))
     crashed = Puzzle.objects.get(pk=todays_puzzle.pk)
     assert crashed.state == Puzzle.State.GENERATING
     assert not crashed.candidates.exists()
@@ -67,7 +67,7 @@ def test_a_rerun_after_a_crash_mid_generation_gives_one_complete_puzzle(
 
     # While the crashed run's lease lasts, nobody else touches the puzzle.
     assert runs.prepare_upcoming(1) == []
-    assert runs.generate_puzzle(todays_puzzle.pk) is runs.Outcome.SKIPPED
+    assert runs.attempt_puzzle(todays_puzzle.pk) is runs.Outcome.SKIPPED
 
     lease_runs_out(crashed)
     assert runs.prepare_upcoming(1) == [todays_puzzle.pk]
@@ -89,7 +89,7 @@ def test_a_run_that_lost_its_claim_does_not_overwrite_the_new_one(
             runs.expire_stale_claims()
             assert runs.claim_puzzle(todays_puzzle.pk) is not None
 
-    assert runs.generate_puzzle(todays_puzzle.pk, observer=taken_over) is runs.Outcome.SKIPPED
+    assert runs.attempt_puzzle(todays_puzzle.pk, observer=taken_over) is runs.Outcome.SKIPPED
     puzzle = Puzzle.objects.get(pk=todays_puzzle.pk)
     assert puzzle.state == Puzzle.State.GENERATING and puzzle.attempts == 2
     assert not puzzle.candidates.exists()
@@ -121,7 +121,7 @@ def test_a_broken_generator_replays_an_earlier_puzzle(
     make_prompt("a cow on the grass")
     yesterday = puzzle_day() - timedelta(days=1)
     [earlier] = services.ensure_puzzles(yesterday, 1)
-    runs.generate_puzzle(earlier.pk)
+    runs.attempt_puzzle(earlier.pk)
     settings.SIXFOLD_MODEL_DIR = broken_model(tmp_path)
     [today] = services.ensure_puzzles(puzzle_day(), 1)
     assert runs.generate_with_retries(today.pk, wait=lambda _: None) is runs.Outcome.FAILED
@@ -161,7 +161,7 @@ def test_a_failed_regeneration_keeps_the_earlier_images(
 ) -> None:
     make_prompt("a pig in the snow")
     [puzzle] = services.ensure_puzzles(puzzle_day() + timedelta(days=1), 1)
-    runs.generate_puzzle(puzzle.pk)
+    runs.attempt_puzzle(puzzle.pk)
     before = list(Puzzle.objects.get(pk=puzzle.pk).images.values_list("file", flat=True))
     settings.SIXFOLD_AUTO_PUBLISH = False
     services.request_regeneration(Puzzle.objects.get(pk=puzzle.pk))

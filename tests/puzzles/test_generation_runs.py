@@ -44,7 +44,7 @@ def test_it_draws_ranks_and_publishes_six_of_the_candidates(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        assert runs.generate_puzzle(todays_puzzle.pk) is runs.Outcome.GENERATED
+        assert runs.attempt_puzzle(todays_puzzle.pk) is runs.Outcome.GENERATED
     puzzle = Puzzle.objects.get(pk=todays_puzzle.pk)
     assert puzzle.state == Puzzle.State.PUBLISHED
     candidates = list(puzzle.candidates.order_by("rank"))
@@ -67,7 +67,7 @@ def test_it_leaves_the_puzzle_for_review_when_auto_publish_is_off(
     todays_puzzle: Puzzle, settings: Any, published_signals: list[int]
 ) -> None:
     settings.SIXFOLD_AUTO_PUBLISH = False
-    runs.generate_puzzle(todays_puzzle.pk)
+    runs.attempt_puzzle(todays_puzzle.pk)
     puzzle = Puzzle.objects.get(pk=todays_puzzle.pk)
     assert puzzle.state == Puzzle.State.REVIEW and puzzle.published_at is None
     assert puzzle.images.count() == 6
@@ -78,25 +78,25 @@ def test_a_claimed_puzzle_cannot_be_claimed_or_generated_again(todays_puzzle: Pu
     claim = runs.claim_puzzle(todays_puzzle.pk)
     assert claim is not None
     assert runs.claim_puzzle(todays_puzzle.pk) is None
-    assert runs.generate_puzzle(todays_puzzle.pk) is runs.Outcome.SKIPPED
+    assert runs.attempt_puzzle(todays_puzzle.pk) is runs.Outcome.SKIPPED
     assert runs.prepare_upcoming(1) == []
     assert not todays_puzzle.candidates.exists()
 
 
 def test_running_the_job_again_after_success_changes_nothing(todays_puzzle: Puzzle) -> None:
-    runs.generate_puzzle(todays_puzzle.pk)
+    runs.attempt_puzzle(todays_puzzle.pk)
     first = sorted(
         Puzzle.objects.get(pk=todays_puzzle.pk).candidates.values_list("file", flat=True)
     )
     assert runs.prepare_upcoming(1) == []
-    assert runs.generate_puzzle(todays_puzzle.pk) is runs.Outcome.SKIPPED
+    assert runs.attempt_puzzle(todays_puzzle.pk) is runs.Outcome.SKIPPED
     again = Puzzle.objects.get(pk=todays_puzzle.pk)
     assert sorted(again.candidates.values_list("file", flat=True)) == first
     assert again.attempts == 1
 
 
 def test_the_recorded_seed_reproduces_the_images(todays_puzzle: Puzzle) -> None:
-    runs.generate_puzzle(todays_puzzle.pk)
+    runs.attempt_puzzle(todays_puzzle.pk)
     puzzle = Puzzle.objects.get(pk=todays_puzzle.pk)
     again = generation.generate_images(puzzle.prompt.text, 7, puzzle.seed)
     stored = [image.file.read() for image in puzzle.candidates.order_by("rank")]
@@ -110,7 +110,7 @@ def test_progress_is_stored_while_the_run_goes(todays_puzzle: Puzzle) -> None:
         puzzle = Puzzle.objects.get(pk=todays_puzzle.pk)
         seen.append((stage, puzzle.state, puzzle.progress_total))
 
-    runs.generate_puzzle(todays_puzzle.pk, observer=look)
+    runs.attempt_puzzle(todays_puzzle.pk, observer=look)
     stages = [stage for stage, _, _ in seen]
     assert {"sample", "storing"} <= set(stages)
     assert all(state == Puzzle.State.GENERATING for _, state, _ in seen)

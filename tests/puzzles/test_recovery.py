@@ -32,7 +32,7 @@ def kill_while_sampling(stage: str, done: int, total: int) -> None:
 
 def killed_run(puzzle: Puzzle) -> Puzzle:
     with pytest.raises(Killed):
-        runs.generate_puzzle(puzzle.pk, observer=kill_while_sampling)
+        runs.attempt_puzzle(puzzle.pk, observer=kill_while_sampling)
     return Puzzle.objects.get(pk=puzzle.pk)
 
 
@@ -59,10 +59,10 @@ def test_a_redelivered_task_takes_over_a_dead_run_once_its_lease_ran_out(
 ) -> None:
     dead = killed_run(todays_puzzle)
     assert dead.state == Puzzle.State.GENERATING and not dead.run_stopped
-    assert runs.generate_puzzle(dead.pk) is runs.Outcome.SKIPPED  # its lease still runs
+    assert runs.attempt_puzzle(dead.pk) is runs.Outcome.SKIPPED  # its lease still runs
     lease_runs_out(dead)
     assert Puzzle.objects.get(pk=dead.pk).run_stopped
-    assert runs.generate_puzzle(dead.pk) is runs.Outcome.GENERATED
+    assert runs.attempt_puzzle(dead.pk) is runs.Outcome.GENERATED
     puzzle = Puzzle.objects.get(pk=dead.pk)
     assert (puzzle.state, puzzle.attempts) == (Puzzle.State.PUBLISHED, 2)
     assert puzzle.images.count() == 6
@@ -74,12 +74,12 @@ def test_a_dead_run_on_its_last_attempt_falls_back_instead(
     settings.SIXFOLD_MAX_ATTEMPTS = 1
     dead = killed_run(todays_puzzle)
     lease_runs_out(dead)
-    assert runs.generate_puzzle(dead.pk) is runs.Outcome.SKIPPED  # no attempt left to take
+    assert runs.attempt_puzzle(dead.pk) is runs.Outcome.SKIPPED  # no attempt left to take
     queued = runs.recover()
     puzzle = Puzzle.objects.get(pk=dead.pk)
     assert puzzle.fallback == Puzzle.Fallback.PROMPT and puzzle.state == Puzzle.State.SCHEDULED
     assert queued == [dead.pk]
-    assert runs.generate_puzzle(dead.pk) is runs.Outcome.GENERATED
+    assert runs.attempt_puzzle(dead.pk) is runs.Outcome.GENERATED
 
 
 def test_the_recovery_job_queues_stopped_and_forgotten_puzzles_but_not_fresh_ones(
@@ -115,7 +115,7 @@ def test_a_curator_may_regenerate_a_puzzle_whose_run_stopped(
     services.request_regeneration(Puzzle.objects.get(pk=dead.pk))
     puzzle = Puzzle.objects.get(pk=dead.pk)
     assert (puzzle.state, puzzle.claim_token, puzzle.attempts) == (Puzzle.State.SCHEDULED, None, 0)
-    assert runs.generate_puzzle(puzzle.pk) is runs.Outcome.GENERATED
+    assert runs.attempt_puzzle(puzzle.pk) is runs.Outcome.GENERATED
 
 
 def test_the_recovery_job_runs_every_five_minutes() -> None:
@@ -140,7 +140,7 @@ def test_the_worker_log_has_a_line_per_generation_stage_with_its_duration(
     todays_puzzle: Puzzle, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("INFO", logger="puzzles.runs")
-    assert runs.generate_puzzle(todays_puzzle.pk) is runs.Outcome.GENERATED
+    assert runs.attempt_puzzle(todays_puzzle.pk) is runs.Outcome.GENERATED
     lines = [record.getMessage() for record in caplog.records]
     for stage in ("encode", "sample", "decode", "rank", "judge", "storing"):
         assert any(f": {stage} done in " in line and " s (attempt 1)" in line for line in lines), (

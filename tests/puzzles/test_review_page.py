@@ -23,7 +23,7 @@ def reviewed(make_prompt: Callable[..., Prompt], settings: Any) -> Puzzle:
     settings.SIXFOLD_AUTO_PUBLISH = False
     make_prompt("a tiger in the desert")
     [puzzle] = services.ensure_puzzles(puzzle_day() + timedelta(days=1), 1)
-    runs.generate_puzzle(puzzle.pk)
+    runs.attempt_puzzle(puzzle.pk)
     return Puzzle.objects.get(pk=puzzle.pk)
 
 
