@@ -11,11 +11,13 @@ then the cost per guess of the old and the new scorer, batched as the server bat
     .venv/bin/python benchmarks/scoring_eval.py              # the test half
     .venv/bin/python benchmarks/scoring_eval.py --half dev   # the half the constants were tuned on
     .venv/bin/python benchmarks/scoring_eval.py --failures   # also list what the new scorer misses
+    .venv/bin/python benchmarks/scoring_eval.py --tune       # the grid the constants came from
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 from collections import defaultdict
@@ -26,11 +28,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "game")]
 
 import numpy as np  # noqa: E402
+from paraphrase_triples import DEV as LEGACY_DEV  # noqa: E402
 from paraphrase_triples import HELD_OUT as LEGACY_HELD_OUT  # noqa: E402
 from scoring_cases import DEV_MARKS, DEV_TRIPLES, TEST_MARKS, TEST_TRIPLES, MarkCase, Triple  # noqa: E402
 
-from game import scoring, scoring_baseline  # noqa: E402
-from game.lexicon import Lexicon, get_lexicon  # noqa: E402
+from game import alignment, roles, scoring, scoring_baseline  # noqa: E402
+from game.lexicon import Lexicon, Relation, get_lexicon  # noqa: E402
 from game.words import tokens  # noqa: E402
 
 Vectors = dict[str, np.ndarray]
@@ -179,11 +182,40 @@ def cost_per_guess(
     return results
 
 
+# The grid searched on the dev half (and the dev half of tests/game/paraphrase_triples.py, whose
+# test must stay at 90%): each name maps to its values and how to set one.
+GRID: dict[str, tuple[list[float], Callable[[float], None]]] = {
+    "sentence weight": ([0.3, 0.4, 0.5], lambda v: setattr(scoring, "SENTENCE_WEIGHT", v)),
+    "role penalty": ([0.3, 0.5, 0.7], lambda v: setattr(alignment, "ROLE_PENALTY", v)),
+    "rival credit": ([-0.5, -1.0], lambda v: alignment.RELATION_CREDIT.update({Relation.RIVAL: v})),
+    "kind credit": ([0.85, 1.0], lambda v: alignment.RELATION_CREDIT.update({Relation.KIND: v})),
+    "setting weight": ([1.0, 1.5], lambda v: alignment.ROLE_WEIGHT.update({roles.SETTING: v})),
+}
+
+
+def tune(m: Measures) -> None:
+    """Prints the best settings of GRID on the dev half; the module's own come first."""
+    legacy = [Triple("legacy", "-", *t) for t in LEGACY_DEV]
+    rows = []
+    for values in itertools.product(*(grid for grid, _ in GRID.values())):
+        for value, (_, apply) in zip(values, GRID.values(), strict=True):
+            apply(value)
+        dev = sum(triple_results(m, DEV_TRIPLES)["new"])
+        old = sum(triple_results(m, legacy)["new"])
+        marks = sum(mark_results(m, DEV_MARKS)["new"])
+        rows.append((dev + old / 2, dev, old, marks, values))
+    rows.sort(key=lambda row: row[:4], reverse=True)
+    print(f"\n{'dev':>4} {'legacy dev':>10} {'marks':>5}  " + ", ".join(GRID))
+    for _, dev, old, marks, values in rows[:10]:
+        print(f"{dev:>4} {old:>10} {marks:>5}  {values}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--half", choices=("test", "dev"), default="test")
     parser.add_argument("--failures", action="store_true", help="list the new scorer's misses")
     parser.add_argument("--batch", type=int, default=32, help="guesses per batch when timing")
+    parser.add_argument("--tune", action="store_true", help="search GRID on the dev half")
     args = parser.parse_args()
     triples = TEST_TRIPLES if args.half == "test" else DEV_TRIPLES
     marks = TEST_MARKS if args.half == "test" else DEV_MARKS
@@ -193,7 +225,14 @@ def main() -> None:
     texts = [x for t in triples for x in (t.answer, t.better, t.worse)]
     texts += [x for c in marks for x in (c.answer, c.guess)]
     texts += [x for t in LEGACY_HELD_OUT for x in t]
+    if args.tune:
+        texts += [x for t in DEV_TRIPLES for x in (t.answer, t.better, t.worse)]
+        texts += [x for c in DEV_MARKS for x in (c.answer, c.guess)]
+        texts += [x for t in LEGACY_DEV for x in t]
     m = Measures(scorer, *embed_all(scorer, texts))
+    if args.tune:
+        tune(m)
+        return
 
     triple_right = triple_results(m, triples)
     mark_right = mark_results(m, marks)

@@ -18,9 +18,9 @@ from game.words import tokens
 ANSWER = "two small penguins to the left of a sailboat on a beach"
 
 # What the scorer reaches on the test half of tests/game/scoring_cases.py, a little below the
-# measured shares (benchmarks/scoring_eval.py prints them per kind), so that a change that
-# loses ground fails here.
-TRIPLES_FLOOR = 0.78
+# measured shares (83.3% of triples, 97.8% of word marks; benchmarks/scoring_eval.py prints them
+# per kind), so that a change that loses ground fails here.
+TRIPLES_FLOOR = 0.8
 MARKS_FLOOR = 0.95
 
 
