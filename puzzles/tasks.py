@@ -43,7 +43,7 @@ def recover_puzzles() -> list[int]:
     max_retries=None,  # runs.after_failure decides when to stop
 )
 def generate_puzzle(self, puzzle_id: int) -> str:  # type: ignore[no-untyped-def]
-    outcome = runs.generate_puzzle(puzzle_id)
+    outcome = runs.attempt_puzzle(puzzle_id)
     if outcome is runs.Outcome.FAILED:
         step = runs.after_failure(puzzle_id)
         if step.retry_in is not None:
