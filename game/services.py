@@ -14,19 +14,18 @@ from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 
 from game import answers, conf, ratelimit
-from game.community import notifier
+from game.community import community_counts, community_stats, notifier
 from game.db import in_db_thread
 from game.models import Guess, PlayerProgress
 from game.rules import IMAGE_COUNT, MAX_GUESSES, images_revealed, play_turn, visible_tiles
 from game.scoring import GuessScore
 from game.share import share_text
-from game.stats import CommunityStats, GameResult, PlayerStats, player_stats
+from game.stats import GameResult, PlayerStats, player_stats
 from game.validation import GuessRejected, clean_guess, same_guess
 from puzzles.calendar import puzzle_day, puzzle_number
 from puzzles.models import Puzzle
@@ -68,7 +67,7 @@ def opening(number: int, player: uuid.UUID, site_url: str) -> Opening | None:
     puzzle = find_puzzle(number)
     if puzzle is None:
         return None
-    return Opening(puzzle, game_state(puzzle, player, site_url), community_counts(puzzle))
+    return Opening(puzzle, game_state(puzzle, player, site_url), community_counts(puzzle.pk))
 
 
 def progress_of(puzzle: Puzzle, player: uuid.UUID) -> PlayerProgress | None:
@@ -143,7 +142,7 @@ def _share(
 
 
 def _community_result(puzzle: Puzzle, progress: PlayerProgress) -> dict[str, Any]:
-    community = community_stats(puzzle)
+    community = community_stats(puzzle.pk)
     won = progress.state == PlayerProgress.State.WON
     return {
         "distribution": community.distribution,
@@ -164,35 +163,6 @@ def image_file(puzzle: Puzzle, player: uuid.UUID, position: int) -> FieldFile | 
         return None
     image = puzzle.images.filter(position=position).first()
     return image.file if image is not None else None
-
-
-# --- Community -----------------------------------------------------------------------------------
-
-
-def community_counts(puzzle: Puzzle) -> dict[str, int]:
-    """Players who made a guess, and players who solved it (from the database, so that every
-    server process agrees)."""
-    totals = PlayerProgress.objects.filter(puzzle=puzzle).aggregate(
-        players=Count("id"), solvers=Count("id", filter=Q(state=PlayerProgress.State.WON))
-    )
-    return {"players": totals["players"], "solvers": totals["solvers"]}
-
-
-def community_counts_by_id(puzzle_id: int) -> dict[str, int]:
-    return community_counts(Puzzle(pk=puzzle_id))
-
-
-def community_stats(puzzle: Puzzle) -> CommunityStats:
-    finished = PlayerProgress.objects.filter(puzzle=puzzle).exclude(
-        state=PlayerProgress.State.PLAYING
-    )
-    wins = dict(
-        finished.filter(state=PlayerProgress.State.WON)
-        .values_list("guess_count")
-        .annotate(n=Count("id"))
-    )
-    lost = finished.filter(state=PlayerProgress.State.LOST).count()
-    return CommunityStats([wins.get(k, 0) for k in range(1, MAX_GUESSES + 1)], lost)
 
 
 # --- Stats ---------------------------------------------------------------------------------------

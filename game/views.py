@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from game import outages, protocol, services
+from game.community import community_counts
 from game.db import in_db_thread
 from game.players import (
     BadCode,
@@ -50,7 +51,7 @@ def _play_page(request: HttpRequest, puzzle: Puzzle) -> HttpResponse:
         "puzzle": puzzle,
         "is_today": puzzle.number == services.today_number(),
         "state": services.game_state(puzzle, player, _site_url(request)),
-        "counts": services.community_counts(puzzle),
+        "counts": community_counts(puzzle.pk),
         "config": {
             "number": puzzle.number,
             "socketPath": f"/ws/play/{puzzle.number}/",

@@ -10,6 +10,7 @@ from asgiref.sync import async_to_sync
 from game_fixtures import ANSWER
 
 from game import services
+from game.community import community_counts
 from game.models import AnswerEmbedding, Guess, PlayerProgress
 from game.validation import GuessRejected
 from puzzles.models import Puzzle
@@ -158,7 +159,7 @@ def test_it_counts_players_and_solvers_and_compares_results(puzzle: Puzzle) -> N
     for text in MISSES:
         guess(puzzle, loser, text)
     guess(puzzle, uuid.uuid4(), "a red bus")  # still playing
-    assert services.community_counts(puzzle) == {"players": 4, "solvers": 2}
+    assert community_counts(puzzle.pk) == {"players": 4, "solvers": 2}
     result = state(puzzle, slow)["community"]
     assert result["distribution"] == [1, 0, 1, 0, 0, 0] and result["lost"] == 1
     assert result["betterThan"] == 50  # of the two others, the loser did worse
