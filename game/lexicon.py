@@ -290,8 +290,11 @@ class Lexicon:
         if not head:
             return ""
         key = self._noun_key(head[-1])
-        # A plural genus names a group ("forest: the trees and other plants..."), not a kind.
-        return key if key == head[-1].strip(".,;") else ""
+        # A plural genus names a group ("forest: the trees and other plants..."), not a kind,
+        # and a word with no noun sense is no genus ("left: location near or direction...").
+        if key != head[-1].strip(".,;") or not self.wn.synsets(key, "n"):
+            return ""
+        return key
 
     # ---------------------------------------------------------------- two words
 

@@ -2,7 +2,7 @@
 
 A picture prompt is mostly "PHRASE [RELATION PHRASE] [SETTING]" (the built-in model's grammar,
 generator/training/captions.py, and most free text: "a dog chasing a ball in the park").
-`roles(text)` splits the words into noun phrases and the links between them, with no tagger:
+`parse(text)` splits the words into noun phrases and the links between them, with no tagger:
 determiners and counts start a phrase, prepositions and verb forms (-ing, -ed) after a noun
 link two phrases, and "X of Y" keeps Y with X ("a house made of wood", "a pair of penguins").
 
@@ -31,6 +31,7 @@ COUNTS = _words(
     "one two three four five six seven eight nine ten eleven twelve twenty hundred many few "
     "several pair couple trio dozen"
 )
+PHRASE_STARTS = DETERMINERS | COUNTS
 # Words that say how or where two things stand, or link a thing to its setting.
 PREPOSITIONS = _words("""
     above below under over beneath underneath beside next near behind front left right top
@@ -107,7 +108,7 @@ def _phrases(words: list[Token]) -> list[_Phrase]:
     for i, token in enumerate(words):
         key = token.key
         has_words = current is not None and bool(current.words)
-        after_determiner = i > 0 and words[i - 1].key in DETERMINERS | COUNTS
+        after_determiner = i > 0 and words[i - 1].key in PHRASE_STARTS
         if key in SETTING_WORDS:
             close()
             phrases.append(start())
@@ -132,7 +133,7 @@ def _phrases(words: list[Token]) -> list[_Phrase]:
             if key not in FUNCTION_WORDS:
                 link.append(i)
             continue
-        if (key in DETERMINERS or key in COUNTS) and has_words:
+        if key in PHRASE_STARTS and has_words:
             assert current is not None
             if current.head is None:
                 close()
@@ -191,14 +192,21 @@ def _last_noun(words: list[Token], phrase: _Phrase) -> int:
 
 
 def _object_roles(words: list[Token], phrases: list[_Phrase], guess: bool) -> list[frozenset[str]]:
-    """Main for the first phrase, setting for the last of three or more, or for a last phrase
-    after a setting preposition or naming a setting; second for the rest."""
+    """Main for the first phrase (unless a relation comes before it), setting for the last of
+    three or more, or for a last phrase after a setting preposition or naming a setting; second
+    for the rest."""
     count = len(phrases)
     result: list[frozenset[str]] = []
     for n, phrase in enumerate(phrases):
         head = words[_last_noun(words, phrase)].key if phrase.words else ""
         names_setting = head in SETTING_NOUNS or head in SETTING_WORDS
-        if n == 0:
+        if n == 0 and phrase.link:
+            # "left of a sailboat on the beach": after a relation, the first thing named is
+            # the second object (or, in a guess, perhaps the setting), never the main one.
+            role = {SECOND, SETTING} if guess else {SECOND}
+            if n == count - 1 and names_setting:
+                role = {SETTING}
+        elif n == 0:
             role = {MAIN}
             if guess and count == 1:
                 role = set(ANY_OBJECT)  # a bare "snow" says nothing about its role

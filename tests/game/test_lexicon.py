@@ -64,6 +64,8 @@ def test_it_ignores_rare_senses_and_too_general_words(words: Lexicon) -> None:
     # A forest is made of trees, not a kind of tree; an artifact is too vague to be near.
     assert words.relation("forest", "tree") not in NEAR_RELATIONS
     assert words.relation("artifact", "tent") not in NEAR_RELATIONS
+    # A gloss's genus is a noun: "left: location near or direction toward the left side".
+    assert words.relation("left", "near") not in NEAR_RELATIONS
 
 
 @pytest.mark.wordnet

@@ -55,3 +55,6 @@ def test_a_guess_leaves_open_what_it_does_not_say() -> None:
     assert roles_of("an owl under a tree")["tree"] == {SECOND}
     assert roles_of("an owl under a night sky", guess=True)["sky"] == {SETTING}
     assert roles_of("a ball chasing a dog", guess=True)["ball"] == {MAIN}
+    # After a relation, the first thing named is not the main object.
+    assert roles_of("left of a sailboat on the beach", guess=True)["sailboat"] == {SECOND, SETTING}
+    assert roles_of("next to a dog")["dog"] == {SECOND}
