@@ -188,8 +188,15 @@ class Lexicon:
         # SemCor sense counts (cntlist.rev), read once: NLTK looks each up in the file.
         self.counts = counts if counts is not None else _read_counts(Path(reader.root.path))
         self.relation = lru_cache(maxsize=200_000)(self._relation)
-        self.profile = lru_cache(maxsize=50_000)(self._profile)
+        self.profile = lru_cache(maxsize=50_000)(self._locked_profile)
         self._min_depth = lru_cache(maxsize=200_000)(lambda synset: synset.min_depth())
+        # NLTK's reader seeks and reads shared file objects: guesses scored on several threads
+        # must not read WordNet at once. Cached relations and profiles never take the lock.
+        self._reading = threading.RLock()
+
+    def _locked_profile(self, word: str) -> _Profile:
+        with self._reading:
+            return self._profile(word)
 
     def knows(self, word: str) -> bool:
         return bool(self.profile(word).senses)
