@@ -144,12 +144,17 @@ def _share(
 def _community_result(puzzle: Puzzle, progress: PlayerProgress) -> dict[str, Any]:
     community = community_stats(puzzle.pk)
     won = progress.state == PlayerProgress.State.WON
+    worse, others = community.worse_than(won, progress.guess_count)
     return {
         "distribution": community.distribution,
         "lost": community.lost,
         "finished": community.finished,
         "bars": community.bar_percents(),
         "betterThan": community.better_than_percent(won, progress.guess_count),
+        # With few others a percentage misleads ("better than 100%" of one player): the page
+        # then says "1 of the 2 other players" instead.
+        "worse": worse,
+        "others": others,
         "yours": progress.guess_count if won else None,
     }
 

@@ -2,17 +2,17 @@
 
     Sixfold #12 4/6
 
-    ⬛⬜🟧⬛⬛🟨
-    🟩⬜🟧⬛⬛🟨
-    🟩⬜🟩🟧🟩⬛
-    🟩⬜🟩🟩🟩🟩
-    Closest: 100%
+    ⬛🟧⬛⬛🟨
+    🟩🟧⬛⬛🟨
+    🟩🟩🟧🟩⬛
+    🟩🟩🟩🟩🟩
     https://sixfold.example/p/12/
 
-One row per guess and one square per answer word, in the answer's order, so a row lines up with
-the tiles on the page; the short function words shown from the start get a white square (⬜),
-which no mark uses. The emoji never spell the answer: they are the player's own marks, the reason
-Wordle-style games share squares.
+One row per guess and one square per answer word to find, in the answer's order: the same
+squares as the page's guess rows, which leave out the short function words shown from the start.
+A lost game adds how close the best guess came ("Closest: 61%"); a won one needs no such line.
+The emoji never spell the answer: they are the player's own marks, the reason Wordle-style games
+share squares.
 """
 
 from __future__ import annotations
@@ -26,16 +26,16 @@ from game.scoring import ABSENT, EXACT, GIVEN, NEAR, PRESENT
 Palette = Literal["standard", "high-contrast"]
 
 SQUARES: dict[Palette, dict[str, str]] = {
-    "standard": {EXACT: "🟩", PRESENT: "🟨", NEAR: "🟧", ABSENT: "⬛", GIVEN: "⬜"},
+    "standard": {EXACT: "🟩", PRESENT: "🟨", NEAR: "🟧", ABSENT: "⬛"},
     # NYT Wordle's high-contrast pair (orange = right, blue = in it), purple for near: told
     # apart by players with red-green colour blindness, where green, yellow and orange blur.
-    "high-contrast": {EXACT: "🟧", PRESENT: "🟦", NEAR: "🟪", ABSENT: "⬛", GIVEN: "⬜"},
+    "high-contrast": {EXACT: "🟧", PRESENT: "🟦", NEAR: "🟪", ABSENT: "⬛"},
 }
 
 
 def share_row(states: Sequence[str], palette: Palette = "standard") -> str:
     squares = SQUARES[palette]
-    return "".join(squares[state] for state in states)
+    return "".join(squares[state] for state in states if state != GIVEN)
 
 
 def share_text(
@@ -46,12 +46,14 @@ def share_text(
     url: str,
     palette: Palette = "standard",
 ) -> str:
-    """The text a player pastes: title, one emoji row per guess, the closest guess, the link."""
+    """The text a player pastes: title, one emoji row per guess, how close a lost game came,
+    the link."""
     if palette not in SQUARES:
         raise ValueError(f"unknown palette {palette!r}: use 'standard' or 'high-contrast'")
     score = f"{len(rows)}/{MAX_GUESSES}" if won else f"X/{MAX_GUESSES}"
     lines = [f"Sixfold #{number} {score}", ""]
     lines += [share_row(states, palette) for states in rows]
-    lines.append(f"Closest: {round(best_similarity)}%")
+    if not won:
+        lines.append(f"Closest: {round(best_similarity)}%")
     lines.append(url)
     return "\n".join(lines)

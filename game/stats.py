@@ -104,20 +104,26 @@ class CommunityStats:
     def finished(self) -> int:
         return sum(self.distribution) + self.lost
 
-    def better_than_percent(self, won: bool, guesses: int) -> int:
-        """Share of the other finished players who did worse (lost, or needed more guesses).
+    def worse_than(self, won: bool, guesses: int) -> tuple[int, int]:
+        """(how many of the other finished players did worse, how many others finished).
 
-        The caller's own game is in the figures; it is taken out first.
+        The caller's own game is in the figures; it is taken out first. Worse: lost, or needed
+        more guesses.
         """
         distribution, lost = list(self.distribution), self.lost
         if won:
             distribution[guesses - 1] -= 1
         else:
             lost -= 1
-        others = sum(distribution) + lost
-        if others <= 0:
-            return 100 if won else 0
+        others = max(0, sum(distribution) + lost)
         worse = lost + sum(distribution[guesses:]) if won else 0
+        return worse, others
+
+    def better_than_percent(self, won: bool, guesses: int) -> int:
+        """Share of the other finished players who did worse."""
+        worse, others = self.worse_than(won, guesses)
+        if others == 0:
+            return 100 if won else 0
         return round(100 * worse / others)
 
     def bar_percents(self) -> list[int]:

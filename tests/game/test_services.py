@@ -163,6 +163,7 @@ def test_it_counts_players_and_solvers_and_compares_results(puzzle: Puzzle) -> N
     result = state(puzzle, slow)["community"]
     assert result["distribution"] == [1, 0, 1, 0, 0, 0] and result["lost"] == 1
     assert result["betterThan"] == 50  # of the two others, the loser did worse
+    assert (result["worse"], result["others"]) == (1, 2)  # what the page says with few others
     assert state(puzzle, fast)["community"]["betterThan"] == 100
 
 

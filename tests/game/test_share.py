@@ -12,10 +12,10 @@ WIN_ROWS = [
 
 
 def test_it_writes_the_wordle_style_share_text_of_a_win() -> None:
+    # The squares of the page's guess rows: the function words shown from the start have none,
+    # and a win needs no "Closest" line.
     text = share_text(12, True, WIN_ROWS, 100.0, "https://example.org/p/12/")
-    assert text == (
-        "Sixfold #12 3/6\n\n⬛⬜🟧⬛\n🟩⬜🟨⬛\n🟩⬜🟩🟩\nClosest: 100%\nhttps://example.org/p/12/"
-    )
+    assert text == "Sixfold #12 3/6\n\n⬛🟧⬛\n🟩🟨⬛\n🟩🟩🟩\nhttps://example.org/p/12/"
 
 
 def test_it_writes_x_on_a_loss_with_the_best_similarity() -> None:
@@ -28,6 +28,6 @@ def test_it_writes_x_on_a_loss_with_the_best_similarity() -> None:
 
 def test_it_has_a_high_contrast_variant() -> None:
     text = share_text(1, True, WIN_ROWS, 100, "u", palette="high-contrast")
-    assert "⬛⬜🟪⬛\n🟧⬜🟦⬛\n🟧⬜🟧🟧" in text
+    assert "⬛🟪⬛\n🟧🟦⬛\n🟧🟧🟧" in text
     with pytest.raises(ValueError, match="palette"):
         share_text(1, True, WIN_ROWS, 100, "u", palette="neon")  # type: ignore[arg-type]

@@ -218,6 +218,15 @@
     return root.dataset.contrast === "high" ? state.share["high-contrast"] : state.share.standard;
   }
 
+  // A percentage only when there are enough others for it to mean something.
+  function betterThanText(community) {
+    if (community.others >= 10) {
+      return "You did better than " + community.betterThan + "% of the other players.";
+    }
+    return "You did better than " + community.worse + " of the " + community.others +
+      " other " + (community.others === 1 ? "player" : "players") + " who finished.";
+  }
+
   function renderResult(previous) {
     if (!over()) { els.result.hidden = true; return; }
     var won = state.status === "won";
@@ -231,8 +240,7 @@
     var community = state.community;
     els.bars.textContent = "";
     if (community && community.finished > 1) {
-      els.betterThan.textContent = won
-        ? "You did better than " + community.betterThan + "% of players."
+      els.betterThan.textContent = won ? betterThanText(community)
         : community.finished + " players have finished this puzzle.";
     } else {
       els.betterThan.textContent = "You are the first to finish this one.";
