@@ -217,6 +217,9 @@ def _weighted_f1(answer: RoleParse, guess: RoleParse, pairs: dict[int, Pair]) ->
         )
         / guess_total
     )
+    # A rival's negative credit can take a side below zero: nothing found, no less (an F1 of
+    # two negative or mixed-sign shares has no meaning and can even blow up).
+    recall, precision = max(recall, 0.0), max(precision, 0.0)
     if recall + precision == 0:
         return 0.0
     return 2 * recall * precision / (recall + precision)

@@ -267,3 +267,17 @@ def test_it_orders_the_evaluation_triples_and_marks_as_measured(
     assert len(EVALUATION_TRIPLES) >= 150 and len(MARK_CASES) >= 80
     assert triples >= TRIPLES_FLOOR
     assert marks >= MARKS_FLOOR
+
+
+@pytest.mark.wordnet
+def test_rival_values_lower_a_score_but_never_below_saying_nothing() -> None:
+    answer = "two red cats to the left of a big dog"
+    rivals = "three blue cats to the right of a small dog"
+    same_things = "cats next to a dog"
+    assert score_guess(answer, rivals).similarity < score_guess(answer, same_things).similarity
+    for guess in ["three blue", "blue", "right", "three small blue", rivals]:
+        assert (
+            0
+            <= score_guess(answer, guess).similarity
+            <= score_guess(answer, same_things).similarity
+        )
