@@ -186,6 +186,7 @@ def server_env(directory: Path, backend: Backend) -> dict[str, str]:
         SIXFOLD_VAR_DIR=str(directory / "var"),
         DJANGO_MEDIA_ROOT=str(directory / "media"),
         SIXFOLD_GUESS_RATE="100000/60",
+        SIXFOLD_FIRST_DAY="2026-01-01",  # the seed goes a week back
         DJANGO_LOG_LEVEL="WARNING",
         HF_HUB_OFFLINE="1",
         TOKENIZERS_PARALLELISM="false",

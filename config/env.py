@@ -78,6 +78,13 @@ def env_date(name: str, default: str) -> date:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a date in the form YYYY-MM-DD") from None
 
 
+def env_optional_date(name: str) -> date | None:
+    """A date, or None when the variable is unset or empty."""
+    if not os.environ.get(name, "").strip():
+        return None
+    return env_date(name, "")
+
+
 def env_secret(name: str, default: str = "") -> str:
     """A secret from NAME, or from the file named by NAME_FILE (Docker/systemd secrets)."""
     path = os.environ.get(f"{name}_FILE")

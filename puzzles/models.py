@@ -197,3 +197,13 @@ class PuzzleImage(models.Model):
     def __str__(self) -> str:
         where = f"position {self.position}" if self.position else "not selected"
         return f"{self.puzzle} candidate {self.rank} ({where})"
+
+
+class Calendar(models.Model):
+    """The site's puzzle calendar: the day of puzzle number 1 (one row), set the first time a
+    number is needed unless SIXFOLD_FIRST_DAY fixes it."""
+
+    first_day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"puzzle #1 is {self.first_day.isoformat()}"

@@ -12,9 +12,9 @@ from pathlib import Path
 from config.env import (
     database_from_url,
     env_bool,
-    env_date,
     env_int,
     env_list,
+    env_optional_date,
     env_rate,
     env_str,
     env_zone,
@@ -161,7 +161,9 @@ SIXFOLD_PUBLIC_URL = env_str("SIXFOLD_PUBLIC_URL", "").rstrip("/")
 
 # The zone whose midnight starts a new puzzle day, and the day that is puzzle number 1.
 SIXFOLD_TIME_ZONE = env_zone("SIXFOLD_TIME_ZONE", "UTC")
-SIXFOLD_FIRST_DAY = env_date("SIXFOLD_FIRST_DAY", "2026-01-01")
+# The day of puzzle number 1; unset: the day this site first needed a number (kept in the
+# database, so that a new install starts at #1 and its numbers never shift).
+SIXFOLD_FIRST_DAY = env_optional_date("SIXFOLD_FIRST_DAY")
 TIME_ZONE = SIXFOLD_TIME_ZONE  # the admin shows times in the puzzle zone
 # The generator's model directory; empty means the built-in weights in generator/weights/default.
 SIXFOLD_MODEL_DIR = env_str("SIXFOLD_MODEL_DIR", "")

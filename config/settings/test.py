@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from config.settings.base import *  # noqa: F403
@@ -21,6 +22,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests call services and task bodies directly; anything sent to a broker stays in memory.
 CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
+
+# A fixed first day, so that the tests' puzzle numbers do not depend on when they run.
+SIXFOLD_FIRST_DAY = date(2026, 1, 1)
 
 # Small and quick: the tiny test model draws a handful of candidates, failures retry at once.
 SIXFOLD_CANDIDATES = 7

@@ -95,3 +95,25 @@ def test_it_refuses_days_before_the_first(new_york: None) -> None:
         puzzle_number(date(2025, 12, 31))
     with pytest.raises(ValueError, match="start at 1"):
         day_of_number(0)
+
+
+@pytest.mark.django_db
+def test_a_new_site_starts_at_puzzle_one_and_keeps_its_numbers(settings: Any) -> None:
+    # Without SIXFOLD_FIRST_DAY, the first day a site needs a number is #1 (a new install's
+    # archive does not look like hundreds of puzzles are missing), and it stays so.
+    from puzzles.calendar import forget_first_day
+    from puzzles.models import Calendar
+
+    settings.SIXFOLD_FIRST_DAY = None
+    forget_first_day()
+    try:
+        today = puzzle_day()
+        assert puzzle_number(today) == 1
+        assert puzzle_number(today + timedelta(days=2)) == 3
+        forget_first_day()  # another process reads the stored day
+        assert puzzle_number(today) == 1 and day_of_number(1) == today
+        assert Calendar.objects.get().first_day == today
+        with pytest.raises(ValueError, match="before the first puzzle day"):
+            puzzle_number(today - timedelta(days=1))
+    finally:
+        forget_first_day()
