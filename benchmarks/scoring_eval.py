@@ -197,6 +197,10 @@ GRID: dict[str, tuple[list[float], Callable[[float], None]]] = {
     "rival credit": ([-0.5, -1.0], lambda v: alignment.RELATION_CREDIT.update({Relation.RIVAL: v})),
     "kind credit": ([0.85, 1.0], lambda v: alignment.RELATION_CREDIT.update({Relation.KIND: v})),
     "setting weight": ([1.0, 1.5], lambda v: alignment.ROLE_WEIGHT.update({roles.SETTING: v})),
+    "contradiction credit": (
+        [0.0, -0.3, -0.6],
+        lambda v: setattr(alignment, "CONTRADICTION_CREDIT", v),
+    ),
 }
 
 

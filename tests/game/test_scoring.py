@@ -18,9 +18,9 @@ from game.words import tokens
 ANSWER = "two small penguins to the left of a sailboat on a beach"
 
 # What the scorer reaches on the test half of tests/game/scoring_cases.py, a little below the
-# measured shares (83.3% of triples, 97.8% of word marks; benchmarks/scoring_eval.py prints them
+# measured shares (88.1% of triples, 97.8% of word marks; benchmarks/scoring_eval.py prints them
 # per kind), so that a change that loses ground fails here.
-TRIPLES_FLOOR = 0.8
+TRIPLES_FLOOR = 0.86
 MARKS_FLOOR = 0.95
 
 
