@@ -111,18 +111,18 @@ class PromptAdmin(admin.ModelAdmin):
 
 @admin.register(Puzzle)
 class PuzzleAdmin(admin.ModelAdmin):
+    # Fits 1280 px: the review link comes first, the model's name is on the review page.
     list_display = (
         "number",
+        "review_link",
         "date",
         "prompt",
         "state_and_progress",
         "fallback",
         "attempts",
-        "model_name",
         "legibility",
-        "duration",
+        "duration_shown",
         "short_error",
-        "review_link",
     )
     list_filter = ("state", "fallback")
     search_fields = ("prompt__text",)
@@ -170,6 +170,13 @@ class PuzzleAdmin(admin.ModelAdmin):
                 round(100 * value),
             )
         return f"{round(100 * value)}%"
+
+    @admin.display(description="duration", ordering="duration")
+    def duration_shown(self, puzzle: Puzzle) -> str:
+        if puzzle.duration is None:
+            return "—"
+        minutes, seconds = divmod(round(puzzle.duration), 60)
+        return f"{minutes} min {seconds:02d} s" if minutes else f"{seconds} s"
 
     @admin.display(description="last error")
     def short_error(self, puzzle: Puzzle) -> str:

@@ -108,7 +108,13 @@ def calendar(request: HttpRequest) -> HttpResponse:
         request,
         "Puzzle calendar",
         opts=Puzzle._meta,
-        rows=[(day, puzzles.get(day)) for day in days],
+        # Each day with what stops it from changing (a live or generating puzzle), if anything:
+        # the page offers no Assign that would be refused.
+        rows=[
+            (day, puzzle, services.change_refusal(puzzle) if puzzle else None)
+            for day in days
+            for puzzle in [puzzles.get(day)]
+        ],
         queue=queue,
         queue_size=services.queued_prompts().count(),
         may_schedule=request.user.has_perm(SCHEDULE_PUZZLES),
@@ -158,6 +164,7 @@ def review(request: HttpRequest, puzzle_id: int) -> HttpResponse:
         _act_on_review(request, puzzle)
         return redirect("admin:puzzles_puzzle_review", puzzle_id=puzzle.pk)
     candidates = list(puzzle.candidates.all())
+    refusal = services.change_refusal(puzzle)
     context = _context(
         request,
         f"Review puzzle {puzzle}",
@@ -168,6 +175,9 @@ def review(request: HttpRequest, puzzle_id: int) -> HttpResponse:
         legibility_flag=LEGIBILITY_FLAG_BELOW,
         positions=range(1, IMAGES_PER_PUZZLE + 1),
         may_review=request.user.has_perm(REVIEW_PUZZLES),
+        # Offer only what would be accepted: nothing changes on a live or generating puzzle.
+        locked_reason=refusal,
+        hand_picked=refusal is None and services.has_hand_picked_selection(puzzle),
         progress_url=reverse("admin:puzzles_puzzle_progress", args=[puzzle.pk]),
     )
     return render(request, "admin/puzzles/puzzle/review.html", context)
@@ -176,7 +186,7 @@ def review(request: HttpRequest, puzzle_id: int) -> HttpResponse:
 def _act_on_review(request: HttpRequest, puzzle: Puzzle) -> None:
     try:
         if "regenerate" in request.POST:
-            services.request_regeneration(puzzle)
+            services.request_regeneration(puzzle, confirmed="confirm_regenerate" in request.POST)
             enqueue_generation(puzzle.pk)
             messages.success(request, "Queued for a new generation.")
             return

@@ -170,11 +170,24 @@ def assign_prompt(day: date, prompt: Prompt) -> Puzzle:
         return puzzle
 
 
-def _check_replaceable(puzzle: Puzzle) -> None:
+def change_refusal(puzzle: Puzzle) -> str | None:
+    """Why a puzzle's prompt, pictures or selection cannot change now, or None when they can
+    (the admin pages offer no action this would refuse)."""
     if puzzle.state == Puzzle.State.GENERATING and not puzzle.run_stopped:
-        raise CurationError(f"Puzzle {puzzle} is being generated; try again when it is done.")
+        return f"Puzzle {puzzle} is being generated; try again when it is done."
     if puzzle.state == Puzzle.State.PUBLISHED and puzzle.date <= puzzle_day():
-        raise CurationError(f"Puzzle {puzzle} is live; it can no longer change.")
+        return f"Puzzle {puzzle} is live; it can no longer change."
+    return None
+
+
+def _check_replaceable(puzzle: Puzzle) -> None:
+    if (refusal := change_refusal(puzzle)) is not None:
+        raise CurationError(refusal)
+
+
+def has_hand_picked_selection(puzzle: Puzzle) -> bool:
+    """Whether a curator chose pictures other than the generator's best six, in its order."""
+    return puzzle.images.exclude(position=F("rank")).exists()
 
 
 def _reset_for_generation(puzzle: Puzzle) -> None:
@@ -270,11 +283,17 @@ def announce_publication(puzzle_id: int) -> None:
     transaction.on_commit(send)
 
 
-def request_regeneration(puzzle: Puzzle) -> Puzzle:
-    """Send the puzzle back to the generator; its current images stay until new ones exist."""
+def request_regeneration(puzzle: Puzzle, confirmed: bool = False) -> Puzzle:
+    """Send the puzzle back to the generator; its current images stay until new ones exist.
+    A hand-picked selection is thrown away only when `confirmed`."""
     with transaction.atomic():
         puzzle = Puzzle.objects.select_for_update().get(pk=puzzle.pk)
         _check_replaceable(puzzle)
+        if not confirmed and has_hand_picked_selection(puzzle):
+            raise CurationError(
+                f"Puzzle {puzzle} has a hand-picked selection: tick “throw away the chosen "
+                "pictures” to regenerate anyway."
+            )
         _reset_for_generation(puzzle)
     return puzzle
 

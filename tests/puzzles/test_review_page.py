@@ -98,3 +98,47 @@ def test_each_candidate_shows_its_legibility_and_a_hard_to_read_puzzle_is_flagge
     reviewed.candidates.filter(position__isnull=False).update(legibility=0.2)
     page = client.get(listing).content.decode()
     assert "⚠ 20%" in page and "barely show the prompt" in page
+
+
+def test_regenerate_asks_before_it_throws_away_a_hand_picked_selection(
+    curator: User, reviewed: Puzzle
+) -> None:
+    candidates = list(reviewed.candidates.order_by("rank"))
+    services.select_images(reviewed, [c.pk for c in [candidates[6], *candidates[:5]]])
+    client = Client()
+    client.force_login(curator)
+    url = reverse("admin:puzzles_puzzle_review", args=[reviewed.pk])
+    assert b'name="confirm_regenerate"' in client.get(url).content
+    refused = client.post(url, {"regenerate": "1"}, follow=True)
+    assert "has a hand-picked selection" in refused.content.decode()
+    assert Puzzle.objects.get(pk=reviewed.pk).state == Puzzle.State.REVIEW
+    confirmed = client.post(url, {"regenerate": "1", "confirm_regenerate": "on"}, follow=True)
+    assert b"Queued for a new generation" in confirmed.content
+
+
+def test_a_live_puzzle_offers_no_change_that_would_be_refused(
+    curator: User, reviewed: Puzzle
+) -> None:
+    Puzzle.objects.filter(pk=reviewed.pk).update(date=puzzle_day(), state=Puzzle.State.PUBLISHED)
+    client = Client()
+    client.force_login(curator)
+    review = client.get(reverse("admin:puzzles_puzzle_review", args=[reviewed.pk])).content
+    assert b"is live; it can no longer change" in review
+    for offer in (b'name="save"', b'name="regenerate"', b'name="publish"', b"<select"):
+        assert offer not in review
+    calendar = client.get(reverse("admin:puzzles_puzzle_calendar")).content.decode()
+    today_row = calendar.split(f"#{reviewed.number}</td>")[1].split("</tr>")[0]
+    assert "live: no change" in today_row and 'value="Assign"' not in today_row
+    assert calendar.count('value="Assign"') == 13  # the other days of the fortnight
+
+
+def test_the_puzzle_list_shows_durations_rounded_and_the_review_link_first(
+    curator: User, reviewed: Puzzle
+) -> None:
+    Puzzle.objects.filter(pk=reviewed.pk).update(duration=67.146324625000005)
+    client = Client()
+    client.force_login(curator)
+    page = client.get(reverse("admin:puzzles_puzzle_changelist")).content.decode()
+    assert "1 min 07 s" in page and "67.146" not in page
+    row = page.split(f">{reviewed.number}<")[1]
+    assert row.index(">review<") < row.index("tiger")
