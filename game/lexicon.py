@@ -38,7 +38,7 @@ class Relation(enum.Enum):
     SAME = "same"  # same word, synonym, spelling variant, attribute said as its noun
     KIND = "kind"  # one is a kind of the other (puppy/dog, tent/shelter)
     PART = "part"  # one is a part or member of the other (wheel/car)
-    SIBLING = "sibling"  # kinds of one nearby thing (cat/dog, sea/ocean)
+    SIBLING = "sibling"  # kinds of one nearby thing (cat/dog, car/truck)
     OTHER = "other"  # both known, no relation found
     RIVAL = "rival"  # rival values of one attribute (red/blue, big/small, two/three)
     UNKNOWN = "unknown"  # a word WordNet does not know, or no WordNet: the embedding decides
@@ -97,9 +97,10 @@ _SPELLING_INFIXES = (("ae", "e"), ("oe", "e"), ("ll", "l"))
 
 # Where a gloss's first noun phrase ends: "young domestic cat" (kitten), "a Native American
 # tent; usually of conical shape" (teepee). Its last word is the genus, what the thing is a
-# kind of, which WordNet does not always link (kitten's hypernym is "young mammal").
+# kind of, which WordNet does not always link (kitten's hypernym is "young mammal"; meadow's
+# is "grassland", its gloss "a field where grass or alfalfa are grown").
 _GLOSS_STOP = re.compile(
-    r"[;,(:]| (?:of|that|with|in|on|for|used|who|which|having|from|by|or|and|as|to|"
+    r"[;,(:]| (?:of|that|with|in|on|for|used|who|which|where|having|from|by|or|and|as|to|"
     r"especially|usually|typically|often)\b"
 )
 _GLOSS_LEAD = re.compile(r"^(?:\([^)]*\)\s*)?(?:especially |usually |any |an? |the )*")
@@ -178,6 +179,7 @@ class _Profile:
     genus: frozenset[str]  # what its noun glosses say it is ("kitten: young domestic cat")
     material: frozenset[str]  # nouns its adjective senses are made of or pertain to
     parts: frozenset[Any]  # its part, substance and member meronyms
+    domains: frozenset[str]  # lexicographer files of its noun senses (noun.object, ...)
 
 
 class Lexicon:
@@ -267,24 +269,31 @@ class Lexicon:
                 if steps <= SIBLING_MAX_STEPS and self._min_depth(h) >= SIBLING_MIN_DEPTH
             ),
             genus=frozenset(g for s in nouns if (g := self._genus(s))),
-            material=frozenset(self._materials(adjectives)),
+            material=frozenset(
+                self._materials(adjectives, [s for s in every_sense if s.pos() in "as"])
+            ),
             parts=frozenset(
                 m
                 for s in senses
                 for m in s.part_meronyms() + s.substance_meronyms() + s.member_meronyms()
             ),
+            domains=frozenset(s.lexname() for s in nouns),
         )
 
-    def _materials(self, adjective_senses: list[Any]) -> set[str]:
+    def _materials(self, adjective_senses: list[Any], leading_senses: list[Any]) -> set[str]:
         """Nouns an adjective says a thing is made of or covered with (wooden: wood, snowy:
-        snow): its derivations and pertainyms, and the nouns early in its gloss."""
+        snow): the derivations and pertainyms of its common and leading senses (sandy's sand
+        sense is a leading one, behind "flaxen"), and the nouns early in its common senses'
+        glosses ("made or consisting of ... wood"), but not the gloss's other words, so that
+        "made" in "a house made of wood" is not taken for "wooden" ahead of "wood"."""
         found: set[str] = set()
-        for s in adjective_senses:
+        for s in leading_senses:
             for lemma in s.lemmas():
                 related = lemma.derivationally_related_forms() + lemma.pertainyms()
                 found.update(r.name().lower() for r in related)
+        for s in adjective_senses:
             gloss = re.sub(r"\([^)]*\)", " ", s.definition()).split()[:8]
-            found.update(self._noun_key(word) for word in gloss)
+            found.update(k for word in gloss if self.wn.synsets(k := self._noun_key(word), "n"))
         return found
 
     def _noun_key(self, word: str) -> str:
@@ -304,6 +313,11 @@ class Lexicon:
         return key
 
     # ---------------------------------------------------------------- two words
+
+    def same_domain(self, a: str, b: str) -> bool:
+        """Do a and b have noun senses in one lexicographer file (both noun.object: sea and
+        ocean; not snow, noun.phenomenon, and winter, noun.time)?"""
+        return bool(self.profile(a).domains & self.profile(b).domains)
 
     def _relation(self, a: str, b: str) -> Relation:
         if a == b or same_meaning(a, b) or spelling_variants(a, b):

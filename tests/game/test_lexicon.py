@@ -32,6 +32,9 @@ def words() -> Lexicon:
         ("trio", "three", Relation.SAME),
         ("tiny", "small", Relation.SAME),
         ("wooden", "wood", Relation.SAME),  # an attribute said as its material
+        ("sandy", "sand", Relation.SAME),  # ...from a leading sense (the first is "flaxen")
+        ("golden", "gold", Relation.SAME),
+        ("meadow", "field", Relation.KIND),  # its gloss: "a field where grass ... grown"
         ("colour", "color", Relation.SAME),
         ("aeroplane", "airplane", Relation.SAME),
         ("cat", "dog", Relation.SIBLING),
@@ -98,3 +101,20 @@ def test_it_warns_once_and_returns_none_without_wordnet(
     assert len(warnings) == 1
     assert "wordnet-base" in warnings[0].getMessage()
     assert lexicon.wordnet_missing() is not None
+
+
+@pytest.mark.wordnet
+def test_it_takes_only_nouns_from_an_adjective_gloss_as_its_material(words: Lexicon) -> None:
+    # wooden: "made or consisting of (entirely or in part) or employing wood"
+    assert words.relation("wooden", "made") is not Relation.SAME
+    assert words.relation("golden", "made") is not Relation.SAME
+    assert words.relation("small", "below") is not Relation.SAME
+
+
+@pytest.mark.wordnet
+def test_it_tells_whether_two_words_name_things_of_one_domain(words: Lexicon) -> None:
+    assert words.same_domain("sea", "ocean")  # noun.object
+    assert words.same_domain("boat", "sailboat")  # noun.artifact
+    assert not words.same_domain("snow", "winter")  # noun.phenomenon, noun.time
+    assert not words.same_domain("snowy", "winter")  # no noun sense
+    assert not words.same_domain("zxqv", "sea")

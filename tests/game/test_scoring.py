@@ -12,6 +12,7 @@ from scoring_cases import MARK_CASES, TEST_MARKS, TEST_TRIPLES, MarkCase
 from scoring_cases import TRIPLES as EVALUATION_TRIPLES
 
 from game import scoring
+from game.alignment import Relater
 from game.scoring import Scorer, ScorerConfigError, resolve_model_path, score_guess
 from game.words import tokens
 
@@ -267,6 +268,36 @@ def test_it_orders_the_evaluation_triples_and_marks_as_measured(
     assert len(EVALUATION_TRIPLES) >= 150 and len(MARK_CASES) >= 80
     assert triples >= TRIPLES_FLOOR
     assert marks >= MARKS_FLOOR
+
+
+@pytest.mark.wordnet
+def test_it_marks_near_what_wordnet_misses_when_the_embedding_agrees() -> None:
+    # sea/ocean: WordNet relates them not at all, the embedding at 0.87, both noun.object.
+    assert states("a ship on the sea", "a ship on the ocean")[4] == "near"
+    assert states("a sailboat on a lake", "a boat on a lake")[1] == "near"
+    # snow/winter go together (0.81) but are not one thing; cat/dog are siblings (0.66).
+    assert states("a house in the snow", "a house in winter")[4] == "absent"
+    assert states("a cat on a beach", "a dog on a beach")[1] == "absent"
+
+
+@pytest.mark.wordnet
+def test_it_pairs_an_attribute_with_its_material_not_with_made() -> None:
+    result = score_guess("a wooden chair", "a chair made of wood")
+    assert [m.state for m in result.marks] == ["given", "near", "exact"]
+    assert [m.state for m in result.guess_marks] == ["given", "exact", "absent", "given", "near"]
+    result = score_guess("a snowy mountain", "a mountain covered in snow")
+    assert [m.state for m in result.guess_marks][-1] == "near"
+
+
+@pytest.mark.wordnet
+def test_an_unrelated_thing_in_the_things_place_earns_nothing(scorer: Scorer) -> None:
+    def cosine(a: str, b: str) -> float:
+        return float(scorer.vector("w", a) @ scorer.vector("w", b))
+
+    relater = Relater(scorer.lexicon, cosine)
+    assert relater.credit_and_near("tent", "dog") == (0.0, False)  # other, cosine 0.32
+    assert relater.credit_and_near("cat", "dog") == (0.2, False)  # siblings keep a little
+    assert states("a tent in the snow", "a teepee on the ice")[1] == "near"
 
 
 @pytest.mark.wordnet
