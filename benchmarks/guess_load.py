@@ -254,9 +254,14 @@ class Server:
             self.process.kill()
             self.process.wait()
 
-    def log_errors(self) -> int:
-        text = self.log_path.read_text(errors="replace")
-        return sum(1 for line in text.splitlines() if "Traceback" in line or " ERROR " in line)
+    def log_errors(self) -> list[str]:
+        """Lines of the server log that report an error (each with the line after it)."""
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return [
+            " / ".join(lines[k : k + 2])
+            for k, line in enumerate(lines)
+            if "Traceback" in line or "ERROR" in line or "Exception" in line
+        ]
 
 
 def launch(env: dict[str, str], numbers: list[int], processes: int, log_path: Path) -> Server:
@@ -508,7 +513,7 @@ class ConfigResult:
     flat_out: Tally
     first_guess_ms: float
     restart_ready_s: float
-    leave_errors: int
+    leave_errors: list[str]
     members_left: int | None
 
 
@@ -593,6 +598,13 @@ def print_table(
                 f"{b.percentile(1.0):>15.0f} {level.handshakes_failed:>17} "
                 f"{s.errors + b.errors:>6}"
             )
+    codes = Counter[str]()
+    for result in results:
+        for level in result.levels:
+            codes.update(level.steady.codes)
+            codes.update(level.burst.codes)
+    if codes:
+        print("error replies by code:", ", ".join(f"{c} {n}" for c, n in codes.most_common()))
     print()
     print(
         f"{'procs':>5} {'flat out answered/s':>19} {'÷ scorer alone':>14} {'p99 ms':>8} "
@@ -605,8 +617,11 @@ def print_table(
         print(
             f"{result.processes:>5} {flat.rate():>19.1f} {flat.rate() / alone:>14.2f} "
             f"{flat.percentile(0.99):>8.0f} {result.first_guess_ms:>28.0f} "
-            f"{result.restart_ready_s:>9.1f} {result.leave_errors:>10} {left:>12}"
+            f"{result.restart_ready_s:>9.1f} {len(result.leave_errors):>10} {left:>12}"
         )
+    for result in results:
+        for line in result.leave_errors[:5]:
+            print(f"  server log ({result.processes} process(es)): {line[:300]}")
     print()
     verdict = "equal" if acked == stored else "DIFFER"
     print(f"guesses acknowledged {acked}, stored {stored}: {verdict}")

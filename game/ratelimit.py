@@ -60,7 +60,12 @@ class LocalCounters:
 
 class RedisCounters:
     def __init__(self, url: str) -> None:
-        self._client = aioredis.Redis.from_url(url, max_connections=REDIS_CONNECTIONS)
+        # A blocking pool: when a thousand guesses arrive at once, the ones beyond the pool wait
+        # a moment for a connection instead of failing with "Too many connections".
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=REDIS_CONNECTIONS, timeout=10
+        )
+        self._client = aioredis.Redis(connection_pool=pool)
 
     async def hit(self, key: str, ttl: int) -> int:
         async with self._client.pipeline(transaction=True) as pipe:
