@@ -87,7 +87,7 @@ def test_it_gives_the_number_of_the_local_day_around_midnight(new_york: None) ->
 
 def test_it_refuses_naive_datetimes() -> None:
     with pytest.raises(ValueError, match="aware"):
-        puzzle_day(datetime(2026, 3, 1, 12, 0))
+        puzzle_day(datetime(2026, 3, 1, 12, 0))  # noqa: DTZ001 (naive on purpose)
 
 
 def test_it_refuses_days_before_the_first(new_york: None) -> None:
