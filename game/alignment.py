@@ -21,7 +21,7 @@ around a wrong thing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from game.lexicon import NEAR_RELATIONS, Lexicon, Relation, spelling_variants
 from game.roles import MADE_WORDS, MAIN, RELATION, SECOND, SETTING, RoleParse
@@ -100,6 +100,7 @@ class Pair:
     guess_index: int  # token position in the guess
     state: str
     credit: float
+    modifier: bool = False  # the first word of an answer compound its head's pair names
 
 
 @dataclass(frozen=True)
@@ -109,9 +110,13 @@ class Alignment:
     pairs: dict[int, Pair]
     words: float
     shifted: float  # share of the answer's weight found only in another role, in [0, 1]
+    # Guess position -> its pair, for the first word of a guess compound ("sailing" in "a
+    # sailing ship") whose head was paired through the compound.
+    guess_modifiers: dict[int, Pair] = field(default_factory=dict)
 
     def guess_states(self) -> dict[int, str]:
-        return {pair.guess_index: pair.state for pair in self.pairs.values()}
+        states = {j: pair.state for j, pair in self.guess_modifiers.items()}
+        return states | {pair.guess_index: pair.state for pair in self.pairs.values()}
 
 
 class Relater:
@@ -151,6 +156,14 @@ class Relater:
             credit = min(credit, max(cosine, 0.0))
         return credit, relation in NEAR_RELATIONS
 
+    def lexical_credit(self, a: str, b: str) -> float | None:
+        """The credit of a near relation WordNet alone finds (for compounds, which have no
+        word embedding), or None."""
+        if self.lexicon is None:
+            return None
+        relation = self.lexicon.relation(a, b)
+        return RELATION_CREDIT[relation] if relation in NEAR_RELATIONS else None
+
     def _embedding_agrees(self, relation: Relation, a: str, b: str, cosine: float) -> bool:
         """Does the embedding rescue a pair WordNet calls siblings or unrelated as naming one
         thing (see RESCUE_THRESHOLD)?"""
@@ -167,6 +180,26 @@ class Relater:
         settings sit below RELATED_THRESHOLD (desert~snow 0.42, sky~underwater 0.34)."""
         cosine = self.word_similarity(a, b)
         return cosine if cosine >= RELATED_THRESHOLD else 0.0
+
+
+def _compounds(parse: RoleParse, lexicon: Lexicon | None) -> dict[int, int]:
+    """Head position -> the position of the word before it when the two are one name in
+    WordNet ("a sailing ship", "a big cat", "a living room", "a police car"): a player may
+    name the answer's thing by such a compound, or the answer may be one."""
+    found: dict[int, int] = {}
+    if lexicon is None:
+        return found
+    for i in range(1, len(parse.tokens)):
+        phrase = parse.phrase[i]
+        if phrase < 0 or parse.attribute[i] or parse.phrase[i - 1] != phrase:
+            continue
+        if lexicon.knows(_compound_key(parse, i, i - 1)):
+            found[i] = i - 1
+    return found
+
+
+def _compound_key(parse: RoleParse, head: int, modifier: int) -> str:
+    return f"{parse.tokens[modifier].key}_{parse.tokens[head].key}"
 
 
 def _weight(parse: RoleParse, i: int, answer_role: str | None = None) -> float:
@@ -217,6 +250,9 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
     guess = _settle_open_phrases(answer, guess, relater)
     answer_words = [i for i, r in enumerate(answer.roles) if r]
     guess_words = [j for j, r in enumerate(guess.roles) if r]
+    answer_compounds = _compounds(answer, relater.lexicon)
+    guess_compounds = _compounds(guess, relater.lexicon)
+    via_compound: set[tuple[int, int]] = set()
     candidates = []
     for i in answer_words:
         (answer_role,) = answer.roles[i]
@@ -225,6 +261,16 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
             same_role = answer_role in guess.roles[j]
             same_word = key == guess.tokens[j].key
             credit, near = relater.credit_and_near(key, guess.tokens[j].key)
+            if not near and (i in answer_compounds or j in guess_compounds):
+                # A compound may name what its head alone does not: a lion is a big cat, a
+                # sailboat a sailing ship.
+                a = _compound_key(answer, i, answer_compounds[i]) if i in answer_compounds else key
+                b = guess.tokens[j].key
+                b = _compound_key(guess, j, guess_compounds[j]) if j in guess_compounds else b
+                compound_credit = relater.lexical_credit(a, b)
+                if compound_credit is not None:
+                    credit, near = compound_credit, True
+                    via_compound.add((i, j))
             if same_role and answer_role == SETTING and 0 <= credit < 1 and not near:
                 credit = relater.setting_credit(key, guess.tokens[j].key)
             if credit == 0 and not same_word:
@@ -259,20 +305,51 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
             shifted.add(i)
     answer_total = sum(_weight(answer, i) for i, r in enumerate(answer.roles) if r)
     shift = sum(_weight(answer, i) for i in shifted) / answer_total if answer_total else 0.0
-    return Alignment(pairs, _weighted_f1(answer, guess, pairs), shift)
+    modifiers = _pair_modifiers(pairs, used, via_compound, answer_compounds, guess_compounds)
+    words = _weighted_f1(answer, guess, pairs, modifiers)
+    return Alignment(pairs, words, shift, modifiers)
 
 
-def _weighted_f1(answer: RoleParse, guess: RoleParse, pairs: dict[int, Pair]) -> float:
+def _pair_modifiers(
+    pairs: dict[int, Pair],
+    used: set[int],
+    via_compound: set[tuple[int, int]],
+    answer_compounds: dict[int, int],
+    guess_compounds: dict[int, int],
+) -> dict[int, Pair]:
+    """A compound names one thing: when two heads were paired through a compound, its first
+    word shares the pair ("police" in "a police car" found by "a squad car"). Adds the answer's
+    such words to `pairs` and returns the guess's, keyed by guess position."""
+    guess_modifiers: dict[int, Pair] = {}
+    for i, pair in list(pairs.items()):
+        if (i, pair.guess_index) not in via_compound:
+            continue
+        modifier = answer_compounds.get(i)
+        if modifier is not None and modifier not in pairs:
+            pairs[modifier] = Pair(pair.guess_index, pair.state, pair.credit, modifier=True)
+        modifier = guess_compounds.get(pair.guess_index)
+        if modifier is not None and modifier not in used:
+            guess_modifiers[modifier] = Pair(i, pair.state, pair.credit)
+    return guess_modifiers
+
+
+def _weighted_f1(
+    answer: RoleParse,
+    guess: RoleParse,
+    pairs: dict[int, Pair],
+    guess_modifiers: dict[int, Pair],
+) -> float:
+    """Weighted recall and precision of the credit; `guess_modifiers` (guess position -> pair,
+    its guess_index the answer position) count on the guess side only."""
     answer_total = sum(_weight(answer, i) for i, r in enumerate(answer.roles) if r)
     guess_total = sum(_weight(guess, j) for j, r in enumerate(guess.roles) if r)
     if not answer_total or not guess_total:
         return 0.0
     recall = sum(p.credit * _weight(answer, i) for i, p in pairs.items()) / answer_total
+    found = [(p.guess_index, p.credit, i) for i, p in pairs.items() if not p.modifier]
+    found += [(j, p.credit, p.guess_index) for j, p in guess_modifiers.items()]
     precision = (
-        sum(
-            p.credit * _weight(guess, p.guess_index, next(iter(answer.roles[i])))
-            for i, p in pairs.items()
-        )
+        sum(credit * _weight(guess, j, next(iter(answer.roles[i]))) for j, credit, i in found)
         / guess_total
     )
     # A rival's negative credit can take a side below zero: nothing found, no less (an F1 of

@@ -290,6 +290,17 @@ def test_it_pairs_an_attribute_with_its_material_not_with_made() -> None:
 
 
 @pytest.mark.wordnet
+def test_it_reads_a_two_word_name_as_wordnet_does() -> None:
+    # A lion is a big cat; a hot dog is a frankfurter, though a dog is none.
+    result = score_guess("a lion in the savanna", "a big cat on the grassland")
+    assert [m.state for m in result.marks][1] == "near"
+    assert [m.state for m in result.guess_marks][1:3] == ["near", "near"]
+    result = score_guess("a hot dog on a plate", "a frankfurter on a plate")
+    assert [m.state for m in result.marks][1:3] == ["near", "near"]
+    assert result.similarity > score_guess("a hot dog on a plate", "a puppy on a plate").similarity
+
+
+@pytest.mark.wordnet
 def test_an_unrelated_thing_in_the_things_place_earns_nothing(scorer: Scorer) -> None:
     def cosine(a: str, b: str) -> float:
         return float(scorer.vector("w", a) @ scorer.vector("w", b))
