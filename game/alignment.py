@@ -235,13 +235,16 @@ def _settle_open_phrases(answer: RoleParse, guess: RoleParse, relater: Relater) 
 
 
 def _contradicts(answer: RoleParse, guess: RoleParse, i: int, j: int) -> bool:
-    """Two unrelated heads in one object role name two different things there."""
+    """Two unrelated heads in one object role name two different things there; a link word
+    ("beneath" in "beneath the waves", "among" in "among the stars") names no thing."""
     (role,) = answer.roles[i]
     return (
         CONTRADICTION_CREDIT < 0
         and role != RELATION
         and not answer.attribute[i]
         and not guess.attribute[j]
+        and answer.phrase[i] >= 0
+        and guess.phrase[j] >= 0
     )
 
 

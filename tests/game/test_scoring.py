@@ -11,8 +11,8 @@ from paraphrase_triples import DEV, HELD_OUT, TRIPLES
 from scoring_cases import MARK_CASES, TEST_MARKS, TEST_TRIPLES, MarkCase
 from scoring_cases import TRIPLES as EVALUATION_TRIPLES
 
-from game import scoring
-from game.alignment import Relater
+from game import roles, scoring
+from game.alignment import Relater, align
 from game.scoring import Scorer, ScorerConfigError, resolve_model_path, score_guess
 from game.words import tokens
 
@@ -309,6 +309,10 @@ def test_an_unrelated_thing_in_the_things_place_earns_nothing(scorer: Scorer) ->
     assert relater.credit_and_near("tent", "dog") == (0.0, False)  # other, cosine 0.32
     assert relater.credit_and_near("cat", "dog") == (0.2, False)  # siblings keep a little
     assert states("a tent in the snow", "a teepee on the ice")[1] == "near"
+    # A link word names no thing: "beneath" contradicts nothing, the sky and the cat do.
+    answer, guess = roles.parse("a dolphin underwater"), roles.parse("a cat beneath the sky", True)
+    aligned = align(answer, guess, relater)
+    assert {i: p.guess_index for i, p in aligned.pairs.items() if p.credit < 0} == {1: 1, 2: 4}
 
 
 @pytest.mark.wordnet
