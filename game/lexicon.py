@@ -175,6 +175,7 @@ class _Profile:
     antonyms: frozenset[Any]
     ancestors: dict[Any, int]  # hypernyms up to KIND_MAX_STEPS (2 for verbs) -> steps
     kind_targets: frozenset[Any]  # its senses concrete enough to be what another is a kind of
+    leading_targets: frozenset[Any]  # the same among its leading but rarely used senses
     sibling_roots: frozenset[Any]  # near, not too abstract hypernyms
     genus: frozenset[str]  # what its noun glosses say it is ("kitten: young domestic cat")
     material: frozenset[str]  # nouns its adjective senses are made of or pertain to
@@ -257,11 +258,9 @@ class Lexicon:
                 a.synset() for s in senses for lemma in s.lemmas() for a in lemma.antonyms()
             ),
             ancestors=ancestors,
-            kind_targets=frozenset(
-                s
-                for s in senses
-                if s.pos() != "n"
-                or (self._min_depth(s) >= KIND_MIN_DEPTH and s.lexname() != "noun.Tops")
+            kind_targets=frozenset(s for s in senses if self._concrete(s)),
+            leading_targets=frozenset(
+                s for s in every_sense if s not in senses and self._concrete(s)
             ),
             sibling_roots=frozenset(
                 h
@@ -278,6 +277,12 @@ class Lexicon:
                 for m in s.part_meronyms() + s.substance_meronyms() + s.member_meronyms()
             ),
             domains=frozenset(s.lexname() for s in nouns),
+        )
+
+    def _concrete(self, synset: Any) -> bool:
+        """Concrete enough to be what another word is a kind of (see KIND_MIN_DEPTH)."""
+        return synset.pos() != "n" or (
+            self._min_depth(synset) >= KIND_MIN_DEPTH and synset.lexname() != "noun.Tops"
         )
 
     def _materials(self, adjective_senses: list[Any], leading_senses: list[Any]) -> set[str]:
@@ -313,6 +318,15 @@ class Lexicon:
         return key
 
     # ---------------------------------------------------------------- two words
+
+    def leading_kind(self, a: str, b: str) -> bool:
+        """Is one word a kind of a leading but rarely used sense of the other (a boy is a
+        son, a son is a child, and "kid" is first of all a child; a dolphin is a whale)? Too
+        loose to count alone: the scorer asks the embedding as well."""
+        pa, pb = self.profile(a), self.profile(b)
+        return any(t in pa.ancestors for t in pb.leading_targets) or any(
+            t in pb.ancestors for t in pa.leading_targets
+        )
 
     def same_domain(self, a: str, b: str) -> bool:
         """Do a and b have noun senses in one lexicographer file (both noun.object: sea and

@@ -118,3 +118,11 @@ def test_it_tells_whether_two_words_name_things_of_one_domain(words: Lexicon) ->
     assert not words.same_domain("snow", "winter")  # noun.phenomenon, noun.time
     assert not words.same_domain("snowy", "winter")  # no noun sense
     assert not words.same_domain("zxqv", "sea")
+
+
+@pytest.mark.wordnet
+def test_it_finds_kinds_of_a_words_leading_but_rare_sense(words: Lexicon) -> None:
+    # "kid" is first a child (child.n.02 among its leading senses), and a boy is a son.
+    assert words.relation("boy", "kid") is Relation.SIBLING
+    assert words.leading_kind("boy", "kid") and words.leading_kind("kid", "boy")
+    assert not words.leading_kind("cat", "dog")

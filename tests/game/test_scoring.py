@@ -278,6 +278,9 @@ def test_it_marks_near_what_wordnet_misses_when_the_embedding_agrees() -> None:
     # snow/winter go together (0.81) but are not one thing; cat/dog are siblings (0.66).
     assert states("a house in the snow", "a house in winter")[4] == "absent"
     assert states("a cat on a beach", "a dog on a beach")[1] == "absent"
+    # boy/kid: a kid is a child in a leading sense of "kid", and the embedding agrees (0.73).
+    assert states("a boy on a beach", "a kid on a beach")[1] == "near"
+    assert states("a dolphin on a beach", "a whale on a beach")[1] == "absent"
 
 
 @pytest.mark.wordnet
