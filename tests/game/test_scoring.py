@@ -120,7 +120,8 @@ def test_paraphrases_score_above_guesses_that_share_words_but_change_the_meaning
         record_property(name, value)
     print(f"\ntriples ordered right: {fractions}; sentence cosine alone: {raw_model:.3f}")
     assert len(TRIPLES) >= 30
-    # Measured: 58/62 = 0.935 (dev 0.935, held-out 0.935); the sentence cosine alone: 0.048.
+    # Measured: 56/62 = 0.903 (dev 28/31, held-out 28/31; 29/31 before SENTENCE_WEIGHT went
+    # from 0.4 to 0.3 for the evaluation set of scoring_cases.py); sentence cosine alone: 0.048.
     assert fractions["all"] >= 0.9
     assert fractions["held_out"] >= 0.9
 
