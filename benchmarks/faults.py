@@ -65,14 +65,35 @@ def _manage(env: dict[str, str], *command: str) -> None:
 
 
 SETUP = """
-from datetime import timedelta
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
-from puzzles.calendar import puzzle_day
-from puzzles.services import ensure_puzzles
 every, _ = IntervalSchedule.objects.get_or_create(every={every}, period="seconds")
 PeriodicTask.objects.filter(task="puzzles.recover_puzzles").update(interval=every)
-ensure_puzzles(puzzle_day() + timedelta(days=1), {count})
 """
+
+# Each kill's puzzle is made just before its run is queued: made earlier, it would be drawn by
+# the recovery job (which queues due puzzles nobody touched) before its turn came.
+NEW_PUZZLE = """
+from datetime import timedelta
+from puzzles.calendar import puzzle_day
+from puzzles.services import ensure_puzzles
+from puzzles.tasks import enqueue_generation
+[puzzle] = ensure_puzzles(puzzle_day() + timedelta(days={offset}), 1)
+enqueue_generation(puzzle.pk)
+print("PUZZLE", puzzle.pk)
+"""
+
+
+def _new_puzzle(env: dict[str, str], offset: int) -> int:
+    done = subprocess.run(
+        [str(PYTHON), "manage.py", "shell", "-c", NEW_PUZZLE.format(offset=offset)],
+        cwd=REPO,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    line = next(x for x in done.stdout.splitlines() if x.startswith("PUZZLE"))
+    return int(line.split()[1])
 
 
 def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -129,23 +150,14 @@ def main() -> int:
     _fresh_database(args)
     _manage(env, "migrate", "-v0")
     _manage(env, "import_prompts", "--demo")
-    _manage(env, "shell", "-c", SETUP.format(every=args.recovery_every, count=args.kills))
+    _manage(env, "shell", "-c", SETUP.format(every=args.recovery_every))
     beat = _start([str(CELERY), "-A", "config", "beat", "--loglevel=INFO"], env, logs / "beat.log")
     rows = []
     connection = psycopg.connect(f"{args.postgres}/{args.database}", autocommit=True)
     try:
-        ids = [
-            row[0]
-            for row in connection.execute(
-                "SELECT id FROM puzzles_puzzle WHERE state = 'scheduled' ORDER BY date LIMIT %s",
-                (args.kills,),
-            )
-        ]
-        for index, pk in enumerate(ids, start=1):
+        for index in range(1, args.kills + 1):
             worker = _worker(env, logs)
-            _manage(
-                env, "shell", "-c", f"from puzzles.tasks import enqueue_generation as e; e({pk})"
-            )
+            pk = _new_puzzle(env, offset=10 + index)  # days nothing else draws
             if _wait_for(connection, pk, "generating", 120) is None:
                 print(f"kill {index}: the run never started; see {logs}", file=sys.stderr)
                 _kill(worker)
