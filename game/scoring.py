@@ -77,11 +77,6 @@ class GuessScore:
     marks: list[WordMark]
     guess_marks: list[WordMark]
 
-    @property
-    def found(self) -> list[bool]:
-        """Per answer word: is it exact in this guess."""
-        return [m.state == EXACT for m in self.marks]
-
 
 class Embedder(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -272,7 +267,8 @@ class Scorer:
         return results
 
     def prime(self, answer: str) -> None:
-        """Embeds an answer and its words ahead of play (called when a puzzle is published)."""
+        """Embeds an answer and its words ahead of scoring (the scoring benchmark's warm-up; the
+        game stores them at publication through game.answers)."""
         words = [t.key for t in tokens(answer) if not t.is_function_word]
         self._vectors([answer], words)
 
