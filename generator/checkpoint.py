@@ -17,16 +17,16 @@ import json
 import math
 import os
 import re
-import struct
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-import jax
 import jax.numpy as jnp
 import msgpack
 import numpy as np
+from flax import serialization as _flax_serialization
+from flax import traverse_util
 
 CONFIG_NAME = "config.json"
 PARAMS_NAME = "flax_model.msgpack"
@@ -35,7 +35,6 @@ _EXT_NDARRAY = 1
 _EXT_COMPLEX = 2
 _EXT_NPSCALAR = 3
 # flax splits arrays larger than this (msgpack objects are limited to 2**32 - 1 bytes).
-_MAX_CHUNK_BYTES = 2**30
 _CHUNKED_MARK = "__msgpack_chunked_array__"
 # The unpacker must be allowed to buffer the largest single object (one ext payload).
 _MAX_OBJECT_BYTES = 2**32 - 1
@@ -238,97 +237,18 @@ def _unchunk_arrays(tree: Any, path: Path) -> Any:
 
 
 def write_params(path: Path, params: dict) -> None:
-    """Write `params` in the flax msgpack format, streamed to a temp file renamed into place."""
+    """Write `params` in the flax msgpack format (flax's own serializer), to a temp file
+    renamed into place, so that a failed write leaves the old file as it was."""
     path = Path(path)
     if not isinstance(params, Mapping):
         raise CheckpointError(f"{path}: parameters must be a nested dict, got {type(params)}")
+    try:
+        data = _flax_serialization.to_bytes(params)
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: cannot store these parameters: {error}") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     with _atomic_file(path) as file:
-        _Writer(file).write(params)
-
-
-class _Writer:
-    """Streams a tree to a file in exactly the bytes `flax.serialization.to_bytes` produces."""
-
-    def __init__(self, file: IO[bytes]) -> None:
-        self.file = file
-        self.packer = msgpack.Packer(use_bin_type=True, strict_types=True)
-
-    def write(self, node: Any) -> None:
-        if isinstance(node, Mapping):
-            self._write_map(node)
-        elif isinstance(node, jax.Array | np.ndarray):
-            array = np.asarray(node)
-            if array.nbytes > _MAX_CHUNK_BYTES:
-                self._write_map(_chunked(array))
-            else:
-                self._write_array(_EXT_NDARRAY, array)
-        elif isinstance(node, np.generic):
-            self._write_array(_EXT_NPSCALAR, np.asarray(node))
-        elif isinstance(node, list | tuple):
-            self.file.write(self.packer.pack_array_header(len(node)))
-            for item in node:
-                self.write(item)
-        elif isinstance(node, complex):
-            payload = msgpack.packb((node.real, node.imag))
-            self.file.write(_ext_header(_EXT_COMPLEX, len(payload)) + payload)
-        elif node is None or isinstance(node, bool | int | float | str | bytes):
-            self.file.write(self.packer.pack(node))
-        else:
-            raise CheckpointError(f"cannot store a {type(node).__name__} in a parameter file")
-
-    def _write_map(self, node: Mapping) -> None:
-        self.file.write(self.packer.pack_map_header(len(node)))
-        for key, value in node.items():
-            self.file.write(self.packer.pack(str(key)))
-            self.write(value)
-
-    def _write_array(self, code: int, array: np.ndarray) -> None:
-        if array.dtype.hasobject or array.dtype.isalignedstruct:
-            raise CheckpointError(f"cannot store an array of dtype {array.dtype}")
-        # (np.ascontiguousarray would turn a 0-d array into shape (1,).)
-        array = np.array(array, order="C", copy=not array.flags.c_contiguous)
-        head = (
-            b"\x93"
-            + self.packer.pack(list(array.shape))
-            + self.packer.pack(array.dtype.name)
-            + _bin_header(array.nbytes)
-        )
-        self.file.write(_ext_header(code, len(head) + array.nbytes) + head)
-        # Writing the array's own buffer avoids a second in-memory copy of large arrays.
-        self.file.write(memoryview(array.reshape(-1).view(np.uint8)))
-
-
-def _chunked(array: np.ndarray) -> dict:
-    step = max(1, _MAX_CHUNK_BYTES // array.dtype.itemsize)
-    flat = array.reshape(-1)
-    chunks = [flat[i : i + step] for i in range(0, flat.size, step)]
-    return {
-        _CHUNKED_MARK: True,
-        "shape": {str(i): n for i, n in enumerate(array.shape)},
-        "chunks": {str(i): chunk for i, chunk in enumerate(chunks)},
-    }
-
-
-def _ext_header(code: int, length: int) -> bytes:
-    fixed = {1: 0xD4, 2: 0xD5, 4: 0xD6, 8: 0xD7, 16: 0xD8}
-    if length in fixed:
-        return bytes([fixed[length], code])
-    if length < 2**8:
-        return struct.pack(">BBb", 0xC7, length, code)
-    if length < 2**16:
-        return struct.pack(">BHb", 0xC8, length, code)
-    if length < 2**32:
-        return struct.pack(">BIb", 0xC9, length, code)
-    raise CheckpointError(f"array entry of {length} bytes is too large for msgpack")
-
-
-def _bin_header(length: int) -> bytes:
-    if length < 2**8:
-        return struct.pack(">BB", 0xC4, length)
-    if length < 2**16:
-        return struct.pack(">BH", 0xC5, length)
-    return struct.pack(">BI", 0xC6, length)
+        file.write(data)
 
 
 class _atomic_file:
@@ -367,16 +287,7 @@ class _atomic_file:
 
 def flatten_params(tree: Mapping) -> dict[str, Any]:
     """{"a/b/kernel": leaf, ...} for a nested dict (empty sub-dicts vanish)."""
-    return dict(_walk(tree, ""))
-
-
-def _walk(tree: Mapping, prefix: str) -> Iterator[tuple[str, Any]]:
-    for key, value in tree.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            yield from _walk(value, path + "/")
-        else:
-            yield path, value
+    return traverse_util.flatten_dict(dict(tree), sep="/")
 
 
 def unflatten_params(flat: Mapping[str, Any]) -> dict:

@@ -12,7 +12,6 @@ import msgpack
 import numpy as np
 import pytest
 
-from generator import checkpoint
 from generator.checkpoint import (
     CheckpointError,
     flatten_params,
@@ -103,7 +102,8 @@ def test_it_reads_arrays_flax_split_into_chunks(tmp_path: Path, monkeypatch) -> 
 
 
 def test_it_splits_huge_arrays_as_flax_does(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(checkpoint, "_MAX_CHUNK_BYTES", 64)
+    # The writer is flax's serializer: its chunk limit (1 GiB) made small splits this array.
+    monkeypatch.setattr(flax.serialization, "MAX_CHUNK_SIZE", 64)
     array = np.arange(100, dtype=np.float32).reshape(4, 25)
     write_params(tmp_path / "p.msgpack", {"big": {"kernel": array}})
     data = (tmp_path / "p.msgpack").read_bytes()
