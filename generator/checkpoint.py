@@ -349,13 +349,12 @@ def _stack_siblings(tree: dict, layers: dict[int, str], stacked_name: str) -> di
 # --- matching a checkpoint to a model --------------------------------------------------------
 
 
-def match_params(params: dict, expected: dict, model_name: str, dtype: Any) -> dict:
-    """Check `params` against the model's expected shapes and return it as jax arrays.
-
-    `expected` is a nested dict of `jax.ShapeDtypeStruct` (from `jax.eval_shape`). Every
-    missing, unexpected and misshaped parameter is listed in one error. Floating parameters
-    (float16, bfloat16 or float32 on disk) are cast to `dtype`.
-    """
+def check_params(
+    params: Mapping, expected: Mapping, model_name: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Raise CheckpointError listing every missing, unexpected and misshaped parameter; return
+    both trees flattened. Savers call it before writing, so a bad model never replaces a good
+    file."""
     found = flatten_params(params)
     wanted = flatten_params(expected)
     problems = _mismatches(found, wanted)
@@ -364,6 +363,17 @@ def match_params(params: dict, expected: dict, model_name: str, dtype: Any) -> d
             f"{model_name} checkpoint does not match its configuration "
             f"({len(problems)} problems):\n  " + "\n  ".join(problems)
         )
+    return found, wanted
+
+
+def match_params(params: dict, expected: dict, model_name: str, dtype: Any) -> dict:
+    """Check `params` against the model's expected shapes and return it as jax arrays.
+
+    `expected` is a nested dict of `jax.ShapeDtypeStruct` (from `jax.eval_shape`). Every
+    missing, unexpected and misshaped parameter is listed in one error. Floating parameters
+    (float16, bfloat16 or float32 on disk) are cast to `dtype`.
+    """
+    found, wanted = check_params(params, expected, model_name)
     target = jnp.dtype(dtype)
     converted = {}
     for path, spec in wanted.items():

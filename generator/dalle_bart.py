@@ -754,6 +754,8 @@ def _has_ln_scale(tree: dict, default: bool) -> bool:
 
 def save_dalle_bart(model: DalleBart, model_dir: str | os.PathLike[str]) -> Path:
     """Write `config.json` and `flax_model.msgpack` (the caller copies tokenizer files)."""
+    # Check before writing anything, so a bad model leaves an existing directory untouched.
+    checkpoint.check_params(model.params, expected_params(model.config), "DalleBart")
     directory = Path(model_dir)
     directory.mkdir(parents=True, exist_ok=True)
     params = jax.tree_util.tree_map(np.asarray, model.params)

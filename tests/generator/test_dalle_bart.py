@@ -190,6 +190,19 @@ def test_save_then_load_is_bit_identical(model: DalleBart, tmp_path: Path):
     np.testing.assert_array_equal(loaded.logits(*_inputs()), model.logits(*_inputs()))
 
 
+def test_saving_a_model_that_does_not_match_its_config_leaves_the_old_files(
+    model: DalleBart, tmp_path: Path
+):
+    save_dalle_bart(model, tmp_path / "bart")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "bart").iterdir()}
+    flat = checkpoint.flatten_params(model.params)
+    del flat[next(iter(flat))]  # one parameter lost
+    broken = dataclasses.replace(model, params=checkpoint.unflatten_params(flat))
+    with pytest.raises(checkpoint.CheckpointError, match="does not match its configuration"):
+        save_dalle_bart(broken, tmp_path / "bart")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "bart").iterdir()} == before
+
+
 def test_unscanned_per_layer_checkpoint_gives_the_same_logits(model: DalleBart, tmp_path: Path):
     params = _unscanned(_numpy(model.params))
     assert "FlaxBartDecoderLayer_1" in params["model"]["decoder"]["layers"]
