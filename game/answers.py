@@ -107,7 +107,7 @@ async def score(answer: str, guess: str) -> GuessScore:
     return await asyncio.to_thread(active.score, answer, guess)
 
 
-def warm_up(wait: bool = True) -> None:
+def warm_up() -> None:
     """Loads the model and today's answer vectors, so that the first player after a (re)start
     does not wait for them. The web process calls it as it starts, before it serves anyone;
     the work runs in a thread of its own because the server may already be running an event
@@ -132,5 +132,4 @@ def warm_up(wait: bool = True) -> None:
 
     thread = threading.Thread(target=load, name="sixfold-scorer-warm-up", daemon=True)
     thread.start()
-    if wait:
-        thread.join()
+    thread.join()

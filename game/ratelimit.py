@@ -32,7 +32,8 @@ class Counters(Protocol):
 
 
 class LocalCounters:
-    """Counters in this process's memory (the event loop is one thread: no lock needed)."""
+    """Counters in this process's memory. No lock: a hit never awaits, so no other caller can
+    run in the middle of one."""
 
     def __init__(self) -> None:
         self._counts: dict[str, tuple[int, float]] = {}

@@ -155,7 +155,7 @@ GAME_MESSAGE_RATE = env_rate("SIXFOLD_MESSAGE_RATE", "30/10")
 # which takes one writer at a time, always uses one).
 GAME_DB_THREADS = env_int("SIXFOLD_DB_THREADS", 8, minimum=1)
 # The site's address for share links; empty: the request's host.
-SIXFOLD_PUBLIC_URL = env_str("SIXFOLD_PUBLIC_URL", "").rstrip("/")
+SIXFOLD_PUBLIC_URL = env_str("SIXFOLD_PUBLIC_URL", "")  # game.conf drops a trailing slash
 
 # --- Puzzles -----------------------------------------------------------------------------------
 
