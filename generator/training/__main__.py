@@ -1,15 +1,19 @@
 """`python -m generator.training STEP --out DIR [--size small]`: train the built-in model.
 
-STEP is one of scenes, tokenizer, recogniser, vqgan, dalle_bart, clip, assemble, evaluate,
-`all` (every step in order) or `export` (ship DIR's evaluated model into
-generator/weights/default/). Every step resumes where an interrupted run stopped. `--minutes M`
-fits each training stage's steps to its share of M minutes on this machine. `time` (no --out
-needed) measures seconds per step of each stage on this machine and extrapolates the whole run.
+STEP is one of scenes, tokenizer, recogniser, vqgan, dalle_bart, decoder, clip, assemble,
+evaluate, `all` (every step in order), `export` (ship DIR's evaluated model into
+generator/weights/default/) or `adopt` (start DIR from a shipped model, `--from`, whose parts
+then count as DIR's trained stages: e.g. to sharpen a GPU-trained model's decoder here).
+Every step resumes where an interrupted run stopped. `--minutes M` fits each training stage's
+steps to its share of M minutes on this machine (all of them when one stage runs alone).
+`time` (no --out needed) measures seconds per step of each stage on this machine and
+extrapolates the whole run.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -24,7 +28,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("step", choices=[*STEPS, "all", "export", "time"])
+    parser.add_argument("step", choices=[*STEPS, "all", "export", "adopt", "time"])
     parser.add_argument("--out", type=Path, help="the run directory (all steps but time)")
     parser.add_argument("--size", choices=sorted(CONFIGS), default="small")
     parser.add_argument(
@@ -48,6 +52,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=None,
         metavar="DIR",
         help="export: another evaluated run (e.g. the CPU recipe) whose figures the card shows",
+    )
+    parser.add_argument(
+        "--prompts",
+        type=int,
+        default=None,
+        metavar="N",
+        help="evaluate: held-out prompts to evaluate on (default: the configuration's; fewer "
+        "on a CPU, where each prompt costs a puzzle's generation)",
+    )
+    parser.add_argument(
+        "--from",
+        dest="source",
+        type=Path,
+        default=None,
+        metavar="MODEL",
+        help="adopt: the shipped model to start from (default generator/weights/default)",
     )
     parser.add_argument(
         "--target",
@@ -77,6 +97,20 @@ def main(argv: list[str] | None = None) -> int:
         target = export_model(paths, config, args.target or DEFAULT_TARGET, compare)
         print(f"exported to {target}")
         return 0
+    if args.step == "adopt":
+        from generator.paths import BUILTIN_MODEL_DIR
+        from generator.training.adopt import adopt_model
+
+        adopt_model(paths, args.source or BUILTIN_MODEL_DIR)
+        print(f"adopted {args.source or BUILTIN_MODEL_DIR} into {args.out}")
+        return 0
+    if args.prompts is not None:
+        if args.prompts < config.contact_sheet_prompts:
+            print(
+                f"error: --prompts must be at least {config.contact_sheet_prompts}", file=sys.stderr
+            )
+            return 2
+        config = dataclasses.replace(config, evaluation_prompts=args.prompts)
     steps = list(ALL) if args.step == "all" else [args.step]
     run_steps(steps, paths, config, args.stop_after, args.minutes)
     return 0

@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.legibility import VOCABULARY_FILE
 from generator.paths import BUILTIN_MODEL_DIR
+from generator.training.adopt import adopted_from
 from generator.training.configs import TrainingConfig
 from generator.training.evaluate import CONTACT_SHEET_FILE, METRICS_FILE
 from generator.training.loop import CURVE_FILE, checkpointed_step, planned_steps
@@ -24,7 +25,8 @@ from generator.training.paths import RunPaths
 
 DEFAULT_TARGET = BUILTIN_MODEL_DIR
 MAX_BYTES = 60 * 1024 * 1024
-SUBFOLDERS = ("dalle_bart", "vqgan", "clip", "recogniser")
+SUBFOLDERS = ("dalle_bart", "vqgan", "clip", "recogniser")  # the parts of a shipped model
+TRAINED_STAGES = ("dalle_bart", "vqgan", "decoder", "clip", "recogniser")
 CARD_FILE = "MODEL_CARD.md"
 MODEL_INFO_FILE = "model.json"
 
@@ -38,12 +40,15 @@ def directory_bytes(directory: Path) -> int:
 
 
 def _check_finished(paths: RunPaths, config: TrainingConfig) -> None:
-    for name in SUBFOLDERS:
+    for name in TRAINED_STAGES:
         stage = getattr(paths, name)
-        wanted = planned_steps(stage, getattr(config, name).optimizer)
         reached = checkpointed_step(stage)
+        if adopted_from(stage) is not None and reached < 0:
+            continue  # adopted as it was, not trained here
+        wanted = planned_steps(stage, getattr(config, name).optimizer)
         if reached != wanted:
             raise ExportError(f"{name} stopped at step {reached} of {wanted}: finish the run first")
+    for name in SUBFOLDERS:
         if not (paths.model / name).is_dir():
             raise ExportError(f"{paths.model / name} is missing: run the 'assemble' step first")
 
@@ -79,7 +84,7 @@ def export_model(
         shutil.rmtree(figures)
     figures.mkdir()
     shutil.copyfile(paths.evaluation / CONTACT_SHEET_FILE, figures / CONTACT_SHEET_FILE)
-    for stage in SUBFOLDERS:
+    for stage in TRAINED_STAGES:
         curve = getattr(paths, stage) / CURVE_FILE
         if curve.exists():
             shutil.copyfile(curve, figures / f"{stage}_loss.png")

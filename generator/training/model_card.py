@@ -10,11 +10,12 @@ from generator.clip import CLIPConfig
 from generator.clip import count_params as count_clip_params
 from generator.dalle_bart import DalleBartConfig
 from generator.dalle_bart import count_params as count_bart_params
+from generator.training.adopt import adopted_from
 from generator.training.captions import vocabulary
 from generator.training.configs import TrainingConfig
-from generator.training.loop import checkpointed_step, wall_time
+from generator.training.loop import FITTED_FILE, checkpointed_step, wall_time
 from generator.training.objects import default_objects
-from generator.training.paths import RunPaths
+from generator.training.paths import PROVENANCE_FILE, RunPaths
 from generator.training.recogniser import RecogniserConfig
 from generator.training.recogniser import count_params as count_recogniser_params
 from generator.training.splits import held_out
@@ -22,9 +23,6 @@ from generator.vqgan import VQGANConfig
 from generator.vqgan import count_params as count_vqgan_params
 
 ABLATION_FILE = Path(__file__).with_name("codec_ablation.md")
-# A run's own account of where and how its stages ran, when that was not one command on one
-# machine (e.g. a stage resumed elsewhere); the card shows it as written.
-PROVENANCE_FILE = "PROVENANCE.md"
 GOALS = {"codec": 0.90, "generated": 0.75, "setting": 0.95, "counts": 0.70}
 
 
@@ -43,10 +41,16 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
     recogniser = RecogniserConfig.from_dict(_config(paths, "recogniser"))
 
     def trained(stage: str, per_step: str) -> str:
-        steps = checkpointed_step(getattr(paths, stage))
+        directory = getattr(paths, stage)
+        steps = checkpointed_step(directory)
+        adopted = adopted_from(directory)
+        source = f"adopted from `{adopted['name']}` (see above)" if adopted else ""
+        if steps < 0:
+            return source
         batch = getattr(config, stage).optimizer.batch_size
-        hours = wall_time(getattr(paths, stage))[0] / 3600
-        return f"{steps:,} steps × {batch} {per_step}, {hours * 60:.1f} min"
+        hours = wall_time(directory)[0] / 3600
+        here = f"{steps:,} steps × {batch} {per_step}, {hours * 60:.1f} min"
+        return f"{source}, then {here} here" if source else here
 
     vq = config.vqgan
     crops = f"crops of {vq.crop} px" if vq.crop < config.data.image_size else "scenes"
@@ -57,6 +61,12 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
             f"{vqgan.num_tokens} tokens, {vqgan.n_embed} codes of {vqgan.embed_dim} dims",
             count_vqgan_params(vqgan),
             trained("vqgan", crops),
+        ),
+        (
+            "VQGAN decoder, sharpened (encoder and codebook frozen)",
+            f"codebook (frozen) and decoder, {vqgan.ch}–{vqgan.ch * max(vqgan.ch_mult)} channels",
+            count_vqgan_params(vqgan, decode_only=True),
+            trained("decoder", "scenes"),
         ),
         (
             "DalleBart",
@@ -76,11 +86,42 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
             "recogniser (judges legibility)",
             f"CNN, widths {', '.join(map(str, recogniser.widths))}",
             count_recogniser_params(recogniser),
-            trained("recogniser", "real scenes"),
+            trained("recogniser", "real scenes (robustness phase when adopted)"),
         ),
     ]
     lines = ["| part | size | parameters | training |", "|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c:,} | {d} |" for a, b, c, d in rows]
+    return "\n".join(lines)
+
+
+TRAINED_HERE = ("recogniser", "vqgan", "dalle_bart", "decoder", "clip")
+
+
+def _commands(paths: RunPaths, config: TrainingConfig, metrics: dict[str, Any]) -> str:
+    """The commands that made the shipped weights: one `all` for a run trained here from
+    scratch; for a run that adopted a model, `adopt` and each step that ran after it."""
+    size = f"--out DIR --size {config.name}"
+    if not any(adopted_from(getattr(paths, stage)) for stage in TRAINED_HERE):
+        lines = [f"python -m generator.training all {size}"]
+    else:
+        lines = [f"python -m generator.training adopt {size} --from generator/weights/default"]
+        for stage in TRAINED_HERE:
+            directory = getattr(paths, stage)
+            if checkpointed_step(directory) < 0:
+                continue
+            fitted = directory / FITTED_FILE
+            budget = json.loads(fitted.read_text("utf-8")) if fitted.exists() else {}
+            minutes = budget.get("budget_seconds")
+            flag = f" --minutes {minutes / 60:g}" if minutes else ""
+            lines.append(f"python -m generator.training {stage} {size}{flag}")
+        lines.append(f"python -m generator.training assemble {size}")
+        if metrics["prompts"] != config.evaluation_prompts:
+            lines.append(
+                f"python -m generator.training evaluate {size} --prompts {metrics['prompts']}"
+            )
+        else:
+            lines.append(f"python -m generator.training evaluate {size}")
+    lines.append(f"python -m generator.training export {size}")
     return "\n".join(lines)
 
 
@@ -206,7 +247,7 @@ def model_card(
     other: dict[str, Any] | None = None,
 ) -> str:
     held = held_out()
-    hardware = wall_time(paths.dalle_bart)[1]
+    hardware = wall_time(paths.decoder)[1]  # the one stage every run trains itself
     timings_path = paths.root / "timings.json"
     timings = json.loads(timings_path.read_text("utf-8")) if timings_path.exists() else {}
     steps_time = (
@@ -230,8 +271,7 @@ world it was trained on ("two small penguins to the left of a sailboat on a beac
 nothing else. The shipped weights come from
 
 ```
-python -m generator.training all --out DIR --size {config.name}
-python -m generator.training export --out DIR
+{_commands(paths, config, metrics)}
 ```
 
 Hardware: {hardware}. Wall time of the whole run: {steps_time}.

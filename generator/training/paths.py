@@ -10,6 +10,9 @@ from generator.pipeline import MODEL_INFO_FILE
 from generator.training.configs import TrainingConfig
 
 RUN_FILE = "run.json"
+# A run's own account of where and how its stages ran, when that was not one command on one
+# machine (e.g. parts adopted from a model trained elsewhere); the model card shows it as written.
+PROVENANCE_FILE = "PROVENANCE.md"
 
 
 class RunMismatchError(RuntimeError):
@@ -35,6 +38,11 @@ class RunPaths:
     @property
     def vqgan(self) -> Path:
         return self.root / "vqgan"
+
+    @property
+    def decoder(self) -> Path:
+        """The decoder-only stage: the VQGAN with a sharpened decoder."""
+        return self.root / "decoder"
 
     @property
     def codes(self) -> Path:
@@ -84,7 +92,7 @@ def claim_run(root: Path, config: TrainingConfig) -> RunPaths:
     return RunPaths(root)
 
 
-FITTED_STAGES = ("recogniser", "vqgan", "dalle_bart", "clip")
+FITTED_STAGES = ("recogniser", "vqgan", "dalle_bart", "decoder", "clip")
 
 
 def _with_fitted_steps(root: Path, described: dict) -> dict:

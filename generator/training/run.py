@@ -5,13 +5,15 @@ tokenizer   train the BART (DalleBart) and CLIP byte-level BPE tokenizers on the
 recogniser  train the recogniser (the legibility judge) on the real scenes
 vqgan       train the VQGAN
 dalle_bart  encode the scenes with the VQGAN once, then train DalleBart
+decoder     sharpen the VQGAN's decoder, encoder and codebook frozen (DalleBart's codes stay valid)
 clip        train CLIP on (caption, scene) pairs
 evaluate    compute the model card's figures and draw the contact sheet
-assemble    gather the three models into DIR/model/ (the layout `Generator` loads)
+assemble    gather the models into DIR/model/ (the layout `Generator` loads)
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import time
@@ -31,6 +33,7 @@ from generator.training.evaluate import evaluate
 from generator.training.paths import RunPaths, update_model_info
 from generator.training.train_clip import train_clip
 from generator.training.train_dalle_bart import train_dalle_bart
+from generator.training.train_decoder import train_decoder
 from generator.training.train_recogniser import train_recogniser
 from generator.training.train_vqgan import train_vqgan
 
@@ -91,6 +94,15 @@ def step_dalle_bart(
     train_dalle_bart(paths, config, stop_after, _budget(config, "dalle_bart", minutes))
 
 
+def step_decoder(
+    paths: RunPaths,
+    config: TrainingConfig,
+    stop_after: int | None = None,
+    minutes: float | None = None,
+) -> None:
+    train_decoder(paths, config, stop_after, _budget(config, "decoder", minutes))
+
+
 def step_clip(
     paths: RunPaths,
     config: TrainingConfig,
@@ -127,7 +139,7 @@ def step_assemble(
     target = paths.model
     for name, stage in (
         ("dalle_bart", paths.dalle_bart),
-        ("vqgan", paths.vqgan),
+        ("vqgan", paths.decoder),  # the VQGAN with its sharpened decoder
         ("clip", paths.clip),
         ("recogniser", paths.recogniser),
     ):
@@ -158,11 +170,22 @@ STEPS: dict[str, Step] = {
     "recogniser": step_recogniser,
     "vqgan": step_vqgan,
     "dalle_bart": step_dalle_bart,
+    "decoder": step_decoder,
     "clip": step_clip,
     "evaluate": step_evaluate,
     "assemble": step_assemble,
 }
-ALL = ("scenes", "tokenizer", "recogniser", "vqgan", "dalle_bart", "clip", "assemble", "evaluate")
+ALL = (
+    "scenes",
+    "tokenizer",
+    "recogniser",
+    "vqgan",
+    "dalle_bart",
+    "decoder",
+    "clip",
+    "assemble",
+    "evaluate",
+)
 
 
 def _budget(config: TrainingConfig, stage: str, minutes: float | None) -> float | None:
@@ -179,7 +202,10 @@ def run_steps(
     stop_after: int | None,
     minutes: float | None = None,
 ) -> None:
-    """Run steps in order. `minutes`: fit each training stage's steps to its share of it."""
+    """Run steps in order. `minutes`: fit each training stage's steps to its share of it (a
+    training stage run on its own gets all of it)."""
+    if len(names) == 1 and names[0] in dict(config.budget_shares):
+        config = dataclasses.replace(config, budget_shares=((names[0], 1.0),))
     for name in names:
         print(f"== {name} ==", flush=True)
         started = time.monotonic()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import jax
@@ -22,10 +23,11 @@ import numpy as np
 import optax
 from PIL import Image, ImageFilter
 
+from generator.training.adopt import adopted_from
 from generator.training.captions import SETTINGS, SceneSpec, parse_caption
 from generator.training.configs import TrainingConfig
 from generator.training.dataset import load_scenes
-from generator.training.loop import TrainState, run_loop
+from generator.training.loop import TrainingStateError, TrainState, run_loop
 from generator.training.objects import default_objects
 from generator.training.optim import make_optimizer, strong_types
 from generator.training.paths import RunPaths
@@ -35,9 +37,10 @@ from generator.training.recogniser import (
     RecogniserConfig,
     RecogniserModule,
     init_params,
+    load_recogniser,
     save_recogniser,
 )
-from generator.training.splits import draw_sample
+from generator.training.splits import draw_sample, draw_samples
 
 
 def recogniser_config(config: TrainingConfig) -> RecogniserConfig:
@@ -156,34 +159,62 @@ def training_batch(
     return images.astype(np.float32) / 255.0, counts, settings
 
 
+def adopted_params(stage: Path, model: RecogniserConfig) -> Any | None:
+    """The float32 parameters of an adopted recogniser (`adopt`), which training goes on from;
+    None when the stage was not adopted."""
+    if adopted_from(stage) is None:
+        return None
+    recogniser = load_recogniser(RunPaths.trained(stage))
+    if recogniser.config != model:
+        raise TrainingStateError(
+            f"the adopted recogniser in {stage} has another shape than this configuration's; "
+            "adopt into a run of the configuration it was trained with"
+        )
+    return jax.tree_util.tree_map(lambda leaf: jnp.asarray(leaf, jnp.float32), recogniser.params)
+
+
 def train_recogniser(
     paths: RunPaths,
     config: TrainingConfig,
     stop_after: int | None = None,
     budget_seconds: float | None = None,
 ) -> TrainState:
-    """Train (or resume) the recogniser; the model is kept in `recogniser/model/`."""
-    scenes = load_scenes(paths.scenes, config.data.train_scenes, config.data.image_size)
+    """Train (or resume) the recogniser; the model is kept in `recogniser/model/`.
+
+    A recogniser adopted from a shipped model (`adopt`) goes on from its weights with the
+    robustness phase only, on scenes rendered on the fly (an adopted run has no rendered set).
+    """
     model = recogniser_config(config)
-    counts, settings = scene_labels([parse_caption(text) for text in scenes.captions], model)
+    adopted = adopted_params(paths.recogniser, model)
     settings_config = config.recogniser
+    batch_size = settings_config.optimizer.batch_size
+    if adopted is None:
+        scenes = load_scenes(paths.scenes, config.data.train_scenes, config.data.image_size)
+        counts, settings = scene_labels([parse_caption(text) for text in scenes.captions], model)
+
+    def raw_batch(index: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+        if adopted is not None:
+            first = index * batch_size
+            captions, images = draw_samples(first, batch_size, "train", model.image_size)
+            return (images, *scene_labels([parse_caption(text) for text in captions], model))
+        rows = np.sort(rng.integers(0, len(counts), batch_size))
+        return scenes.images[rows], counts[rows], settings[rows]
+
     optimizer = make_optimizer(settings_config.optimizer)
     train_step = make_train_step(model, optimizer)
     key = jax.random.fold_in(jax.random.key(config.seed), 5)
 
     def initial() -> TrainState:
-        params = strong_types(init_params(model, key))
+        params = strong_types(init_params(model, key) if adopted is None else adopted)
         return TrainState(0, params, optimizer.init(params))
 
     def step(state: TrainState, index: int) -> tuple[TrainState, Mapping[str, Any]]:
         rng = np.random.default_rng([config.seed, 5, index])
-        rows = np.sort(rng.integers(0, len(counts), settings_config.optimizer.batch_size))
         images, batch_counts, batch_settings = training_batch(
-            scenes.images[rows],
-            counts[rows],
-            settings[rows],
+            *raw_batch(index, rng),
             rng,
-            degraded=index >= settings_config.degraded_from,
+            # An adopted recogniser has had its clean phase: it trains for robustness only.
+            degraded=adopted is not None or index >= settings_config.degraded_from,
         )
         params, opt_state, metrics = train_step(
             state.params, state.opt_state, images, batch_counts, batch_settings

@@ -2,17 +2,21 @@
 
 import dataclasses
 import json
+import shutil
 
+import numpy as np
 import pytest
 
 from generator.checkpoint import PARAMS_NAME, flatten_params, read_params
 from generator.legibility import VOCABULARY_FILE
 from generator.pipeline import Generator
 from generator.training import configs
+from generator.training.adopt import AdoptError, adopt_model
 from generator.training.evaluate import CONDITION_SCALES, CONTACT_SHEET_FILE, METRICS_FILE
 from generator.training.export import CARD_FILE, ExportError, export_model
 from generator.training.paths import claim_run
 from generator.training.run import ALL, run_steps
+from generator.training.train_decoder import TRAINED_PARTS
 
 PICTURE_SETS = ("real", "reconstructed", "generated_kept", "generated_all", "untrained")
 
@@ -104,3 +108,67 @@ def test_a_run_stopped_early_is_not_shipped(finished_run, tmp_path):
     with pytest.raises(ExportError, match="dalle_bart stopped at step 8 of 99"):
         export_model(paths, longer, target)
     assert not target.exists()
+
+
+@pytest.fixture(scope="module")
+def adopted_run(finished_run, tmp_path_factory):
+    """A run that starts from the finished run's shipped model and trains only the recogniser
+    (robustness phase) and the decoder, as the shipped model's CPU refinement does."""
+    source_paths, config = finished_run
+    source = export_model(source_paths, config, tmp_path_factory.mktemp("shipped") / "weights")
+    paths = claim_run(tmp_path_factory.mktemp("adopted-run"), config)
+    adopt_model(paths, source)
+    fewer = dataclasses.replace(config, evaluation_prompts=4)
+    run_steps(["recogniser", "decoder", "assemble", "evaluate"], paths, fewer, stop_after=None)
+    return source, paths, config
+
+
+def _params(directory):
+    return flatten_params(read_params(directory / PARAMS_NAME))
+
+
+def test_an_adopted_model_keeps_its_parts_and_gets_a_sharper_decoder(adopted_run):
+    source, paths, _ = adopted_run
+    for part in ("dalle_bart", "clip"):
+        ours, theirs = _params(paths.model / part), _params(source / part)
+        assert all(np.array_equal(ours[name], theirs[name]) for name in theirs)
+    ours, theirs = _params(paths.model / "vqgan"), _params(source / "vqgan")
+    frozen = [name for name in theirs if name.split("/")[0] not in TRAINED_PARTS]
+    assert frozen and all(np.array_equal(ours[name], theirs[name]) for name in frozen)
+    assert any(not np.array_equal(ours[n], theirs[n]) for n in theirs if n.startswith("decoder/"))
+    ours, theirs = _params(paths.model / "recogniser"), _params(source / "recogniser")
+    assert any(not np.array_equal(ours[name], theirs[name]) for name in theirs)
+
+
+def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_run, tmp_path):
+    _, paths, config = adopted_run
+    target = export_model(paths, config, tmp_path / "weights")
+    card = (target / CARD_FILE).read_text()
+    assert "python -m generator.training adopt --out DIR --size tiny" in card
+    assert "python -m generator.training decoder --out DIR --size tiny" in card
+    assert "python -m generator.training evaluate --out DIR --size tiny --prompts 4" in card
+    assert "adopted from `sixfold-emoji-tiny`" in card
+    assert "> # Sixfold built-in model: `sixfold-emoji-tiny`" in card  # the source's own account
+    assert "On 4 held-out prompts" in card
+    assert (target / "training" / "decoder_loss.png").exists()
+    assert Generator(target, batch_size=2).generate("a cat", candidates=2, keep=1, seed=0).kept
+
+
+def test_an_adopted_run_is_not_shipped_before_its_decoder_is_trained(adopted_run, tmp_path):
+    source, evaluated, config = adopted_run
+    paths = claim_run(tmp_path / "run", config)
+    adopt_model(paths, source)
+    # Even with figures in place (here another run's), the untrained decoder stops the export.
+    shutil.copytree(evaluated.evaluation, paths.evaluation)
+    with pytest.raises(ExportError, match="decoder stopped at step -1 of 6"):
+        export_model(paths, config, tmp_path / "weights")
+
+
+def test_adopting_needs_a_whole_model_and_a_run_of_its_own(adopted_run, tmp_path):
+    source, _, config = adopted_run
+    with pytest.raises(AdoptError, match="has no vqgan, dalle_bart, clip, recogniser"):
+        adopt_model(claim_run(tmp_path / "run", config), tmp_path)
+    fresh = claim_run(tmp_path / "trained", config)
+    (fresh.trained(fresh.vqgan)).mkdir(parents=True)
+    with pytest.raises(AdoptError, match="trained in this run"):
+        adopt_model(fresh, source)
