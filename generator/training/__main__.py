@@ -1,9 +1,9 @@
 """`python -m generator.training STEP --out DIR [--size small]`: train the built-in model.
 
-STEP is one of scenes, tokenizer, recogniser, vqgan, dalle_bart, decoder, clip, assemble,
-evaluate, `all` (every step in order), `export` (ship DIR's evaluated model into
+STEP is one of scenes, tokenizer, recogniser, vqgan, dalle_bart, clip, assemble, evaluate,
+`all` (every step in order), `export` (ship DIR's evaluated model into
 generator/weights/default/) or `adopt` (start DIR from a shipped model, `--from`, whose parts
-then count as DIR's trained stages: e.g. to sharpen a GPU-trained model's decoder here).
+then count as DIR's trained stages: e.g. to train a GPU-trained model's recogniser further).
 Every step resumes where an interrupted run stopped. `--minutes M` fits each training stage's
 steps to its share of M minutes on this machine (all of them when one stage runs alone).
 `time` (no --out needed) measures seconds per step of each stage on this machine and

@@ -1,9 +1,9 @@
 """Starting a run from a shipped model: its parts become the run's finished stages.
 
 `python -m generator.training adopt --out DIR --from MODEL` copies MODEL's VQGAN, DalleBart,
-CLIP and recogniser into DIR as if DIR had trained them, so that later stages (the decoder
-stage, assemble, evaluate, export) can build on a model trained elsewhere, e.g. on a GPU whose
-run directory is not on this machine. Each adopted stage carries `adopted.json` naming its
+CLIP and recogniser into DIR as if DIR had trained them, so that later steps (the recogniser's
+robustness phase, assemble, evaluate, export) can build on a model trained elsewhere, e.g. on a
+GPU whose run directory is not on this machine. Each adopted stage carries `adopted.json` naming its
 source; the run's `PROVENANCE.md` says what was adopted and keeps the source card's account of
 how those parts were trained, which the new model card shows as written.
 """
@@ -67,9 +67,9 @@ def _write_provenance(paths: RunPaths, source: Path, name: str) -> None:
     parts = _section(card, "## Models", "## Figures")
     text = (
         f"This run started from the shipped model `{name}` (`python -m generator.training adopt "
-        f"--from {source}`): its VQGAN (encoder, codebook and the decoder the decoder stage "
-        "starts from), DalleBart, CLIP and recogniser are that model's, unchanged. What its card "
-        "said of how they were trained:\n\n"
+        f"--from {source}`): its VQGAN, DalleBart, CLIP and recogniser are that model's, and "
+        "the steps after `adopt` above trained further here (the parts table says which). What "
+        "its card said of how they were trained:\n\n"
         + "\n".join("> " + line if line else ">" for line in account.strip().splitlines())
         + ("\n>\n" + "\n".join("> " + line for line in parts.strip().splitlines()) if parts else "")
         + "\n"

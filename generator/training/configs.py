@@ -57,14 +57,6 @@ class VQGANTrainingConfig:
 
 
 @dataclasses.dataclass(frozen=True)
-class DecoderTrainingConfig:
-    """The decoder-only stage (`train_decoder`): encoder and codebook frozen."""
-
-    optimizer: OptimizerConfig
-    edge_weight: float = 1.0
-
-
-@dataclasses.dataclass(frozen=True)
 class DalleBartTrainingConfig:
     model: dict[str, Any]  # DalleBartConfig fields; vocabulary and image sizes are filled in
     optimizer: OptimizerConfig
@@ -97,7 +89,6 @@ class TrainingConfig:
     seed: int
     data: DataConfig
     vqgan: VQGANTrainingConfig
-    decoder: DecoderTrainingConfig
     dalle_bart: DalleBartTrainingConfig
     clip: CLIPTrainingConfig
     recogniser: RecogniserTrainingConfig
@@ -106,11 +97,10 @@ class TrainingConfig:
     # With `--minutes`, each training stage gets this share of the time (the rest of the run,
     # rendering, encoding and evaluation, comes on top); a stage run on its own gets it all.
     budget_shares: tuple[tuple[str, float], ...] = (
-        ("recogniser", 0.14),
-        ("vqgan", 0.24),
-        ("dalle_bart", 0.40),
-        ("decoder", 0.10),
-        ("clip", 0.12),
+        ("recogniser", 0.15),
+        ("vqgan", 0.27),
+        ("dalle_bart", 0.45),
+        ("clip", 0.13),
     )
 
     def describe(self) -> dict[str, Any]:
@@ -158,7 +148,6 @@ def tiny() -> TrainingConfig:
             crop=16,
             restart_every=4,
         ),
-        decoder=DecoderTrainingConfig(OptimizerConfig(1e-3, 2, 6, 4, checkpoint_every=3)),
         dalle_bart=DalleBartTrainingConfig(
             model=dict(
                 d_model=32,
@@ -233,7 +222,6 @@ def small() -> TrainingConfig:
             full_images_from=1500,
             quantize_after=200,
         ),
-        decoder=DecoderTrainingConfig(OptimizerConfig(3e-4, 20, 400, 16, checkpoint_every=50)),
         dalle_bart=DalleBartTrainingConfig(
             model=dict(
                 d_model=256,
@@ -306,9 +294,6 @@ def gpu() -> TrainingConfig:
             crop=64,
             quantize_after=300,
         ),
-        # Trained on this session's CPU on top of the GPU run (see the model card): 16 scenes a
-        # step are cheaper per scene there than 32.
-        decoder=DecoderTrainingConfig(OptimizerConfig(3e-4, 20, 1000, 16, checkpoint_every=50)),
         dalle_bart=DalleBartTrainingConfig(
             model=dict(
                 d_model=320,

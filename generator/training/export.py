@@ -26,7 +26,7 @@ from generator.training.paths import RunPaths
 DEFAULT_TARGET = BUILTIN_MODEL_DIR
 MAX_BYTES = 60 * 1024 * 1024
 SUBFOLDERS = ("dalle_bart", "vqgan", "clip", "recogniser")  # the parts of a shipped model
-TRAINED_STAGES = ("dalle_bart", "vqgan", "decoder", "clip", "recogniser")
+TRAINED_STAGES = ("dalle_bart", "vqgan", "clip", "recogniser")
 CARD_FILE = "MODEL_CARD.md"
 MODEL_INFO_FILE = "model.json"
 

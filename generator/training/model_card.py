@@ -63,12 +63,6 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
             trained("vqgan", crops),
         ),
         (
-            "VQGAN decoder, sharpened (encoder and codebook frozen)",
-            f"codebook (frozen) and decoder, {vqgan.ch}–{vqgan.ch * max(vqgan.ch_mult)} channels",
-            count_vqgan_params(vqgan, decode_only=True),
-            trained("decoder", "scenes"),
-        ),
-        (
             "DalleBart",
             f"d={bart.d_model}, {bart.encoder_layers}+{bart.decoder_layers} layers, "
             f"text vocabulary {bart.encoder_vocab_size}",
@@ -94,7 +88,7 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
     return "\n".join(lines)
 
 
-TRAINED_HERE = ("recogniser", "vqgan", "dalle_bart", "decoder", "clip")
+TRAINED_HERE = ("recogniser", "vqgan", "dalle_bart", "clip")
 
 
 def _commands(paths: RunPaths, config: TrainingConfig, metrics: dict[str, Any]) -> str:
@@ -247,7 +241,7 @@ def model_card(
     other: dict[str, Any] | None = None,
 ) -> str:
     held = held_out()
-    hardware = wall_time(paths.decoder)[1]  # the one stage every run trains itself
+    hardware = wall_time(paths.recogniser)[1]  # a stage every run trains itself
     timings_path = paths.root / "timings.json"
     timings = json.loads(timings_path.read_text("utf-8")) if timings_path.exists() else {}
     steps_time = (

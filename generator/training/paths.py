@@ -40,11 +40,6 @@ class RunPaths:
         return self.root / "vqgan"
 
     @property
-    def decoder(self) -> Path:
-        """The decoder-only stage: the VQGAN with a sharpened decoder."""
-        return self.root / "decoder"
-
-    @property
     def codes(self) -> Path:
         return self.root / "codes"
 
@@ -92,7 +87,7 @@ def claim_run(root: Path, config: TrainingConfig) -> RunPaths:
     return RunPaths(root)
 
 
-FITTED_STAGES = ("recogniser", "vqgan", "dalle_bart", "decoder", "clip")
+FITTED_STAGES = ("recogniser", "vqgan", "dalle_bart", "clip")
 
 
 def _with_fitted_steps(root: Path, described: dict) -> dict:

@@ -5,7 +5,6 @@ tokenizer   train the BART (DalleBart) and CLIP byte-level BPE tokenizers on the
 recogniser  train the recogniser (the legibility judge) on the real scenes
 vqgan       train the VQGAN
 dalle_bart  encode the scenes with the VQGAN once, then train DalleBart
-decoder     sharpen the VQGAN's decoder, encoder and codebook frozen (DalleBart's codes stay valid)
 clip        train CLIP on (caption, scene) pairs
 evaluate    compute the model card's figures and draw the contact sheet
 assemble    gather the models into DIR/model/ (the layout `Generator` loads)
@@ -33,7 +32,6 @@ from generator.training.evaluate import evaluate
 from generator.training.paths import RunPaths, update_model_info
 from generator.training.train_clip import train_clip
 from generator.training.train_dalle_bart import train_dalle_bart
-from generator.training.train_decoder import train_decoder
 from generator.training.train_recogniser import train_recogniser
 from generator.training.train_vqgan import train_vqgan
 
@@ -94,15 +92,6 @@ def step_dalle_bart(
     train_dalle_bart(paths, config, stop_after, _budget(config, "dalle_bart", minutes))
 
 
-def step_decoder(
-    paths: RunPaths,
-    config: TrainingConfig,
-    stop_after: int | None = None,
-    minutes: float | None = None,
-) -> None:
-    train_decoder(paths, config, stop_after, _budget(config, "decoder", minutes))
-
-
 def step_clip(
     paths: RunPaths,
     config: TrainingConfig,
@@ -139,7 +128,7 @@ def step_assemble(
     target = paths.model
     for name, stage in (
         ("dalle_bart", paths.dalle_bart),
-        ("vqgan", paths.decoder),  # the VQGAN with its sharpened decoder
+        ("vqgan", paths.vqgan),
         ("clip", paths.clip),
         ("recogniser", paths.recogniser),
     ):
@@ -170,7 +159,6 @@ STEPS: dict[str, Step] = {
     "recogniser": step_recogniser,
     "vqgan": step_vqgan,
     "dalle_bart": step_dalle_bart,
-    "decoder": step_decoder,
     "clip": step_clip,
     "evaluate": step_evaluate,
     "assemble": step_assemble,
@@ -181,7 +169,6 @@ ALL = (
     "recogniser",
     "vqgan",
     "dalle_bart",
-    "decoder",
     "clip",
     "assemble",
     "evaluate",
