@@ -32,7 +32,8 @@ from paraphrase_triples import DEV as LEGACY_DEV  # noqa: E402
 from paraphrase_triples import HELD_OUT as LEGACY_HELD_OUT  # noqa: E402
 from scoring_cases import DEV_MARKS, DEV_TRIPLES, TEST_MARKS, TEST_TRIPLES, MarkCase, Triple  # noqa: E402
 
-from game import alignment, roles, scoring, scoring_baseline  # noqa: E402
+from game import alignment, marking, roles, scoring, scoring_baseline  # noqa: E402
+from game.embedder import Embedder  # noqa: E402
 from game.lexicon import Lexicon, Relation, get_lexicon  # noqa: E402
 from game.words import tokens  # noqa: E402
 
@@ -64,8 +65,8 @@ class Measures:
             answer, guess, self.cosine(answer, guess), self.word_cosine
         )
 
-    def new(self, answer: str, guess: str) -> scoring.GuessScore:
-        return scoring.build_score(
+    def new(self, answer: str, guess: str) -> marking.GuessScore:
+        return marking.build_score(
             answer, guess, self.cosine(answer, guess), self.word_cosine, self.scorer.lexicon
         )
 
@@ -141,7 +142,7 @@ def grouped_marks(cases: Sequence[MarkCase]) -> dict[str, list[int]]:
 
 
 def cost_per_guess(
-    embedder: scoring.Embedder, pairs: Sequence[tuple[str, str]], batch: int, rounds: int = 3
+    embedder: Embedder, pairs: Sequence[tuple[str, str]], batch: int, rounds: int = 3
 ) -> dict[str, float]:
     """Milliseconds per guess, every guess new to the caches (the answer's vectors primed),
     in batches of `batch`: raw cosine, the old scorer and the new one on the same embedder, in
@@ -168,8 +169,8 @@ def cost_per_guess(
         results["cosine"] = min(results.get("cosine", elapsed), elapsed)
         for name, build in (
             ("old", old_build),
-            ("new", scoring.build_score),
-            ("new, WordNet cache cold", scoring.build_score),
+            ("new", marking.build_score),
+            ("new, WordNet cache cold", marking.build_score),
         ):
             # The cold row relates every word pair afresh, as for words no guess used before.
             lexicon = Lexicon(shared.wn) if shared and name.endswith("cold") else shared

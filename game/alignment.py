@@ -41,7 +41,7 @@ RELATED_THRESHOLD = 0.5
 # well as a synonym does (a teepee is the tent). The embedding cosine stands in where WordNet
 # has nothing to say (UNKNOWN) and caps the credit of loose relations. A rival value in the same
 # role is worse than saying nothing: it draws another picture (a blue car is not a red one).
-# The constants here and SENTENCE_WEIGHT in game.scoring were chosen on the dev half of
+# The constants here and SENTENCE_WEIGHT in game.marking were chosen on the dev half of
 # tests/game/scoring_cases.py with `benchmarks/scoring_eval.py --tune` (its GRID); the grid's
 # best rows differ by one or two dev triples.
 RELATION_CREDIT: dict[Relation, float] = {

@@ -14,8 +14,9 @@ import numpy as np
 
 from game import conf
 from game.batching import batcher_for_loop
+from game.marking import GuessScore
 from game.models import AnswerEmbedding
-from game.scoring import GuessScore, Scorer, get_scorer
+from game.scoring import Scorer, get_scorer
 from game.words import tokens
 
 log = logging.getLogger(__name__)

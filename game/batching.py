@@ -11,7 +11,7 @@ import asyncio
 import weakref
 from collections.abc import Callable, Sequence
 
-from game.scoring import GuessScore
+from game.marking import GuessScore
 
 ScoreMany = Callable[[Sequence[tuple[str, str]]], list[GuessScore]]
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from game.scoring import EXACT, WordMark
+from game.alignment import EXACT
+from game.marking import WordMark
 from game.words import tokens
 from puzzles.models import IMAGES_PER_PUZZLE
 

@@ -21,9 +21,9 @@ from django.utils import timezone
 from game import answers, conf, ratelimit
 from game.community import community_counts, community_stats, notifier
 from game.db import in_db_thread
+from game.marking import GuessScore
 from game.models import Guess, PlayerProgress
 from game.rules import IMAGE_COUNT, MAX_GUESSES, images_revealed, play_turn, visible_tiles
-from game.scoring import GuessScore
 from game.share import share_text
 from game.stats import GameResult, PlayerStats, player_stats
 from game.validation import GuessRejected, clean_guess, same_guess

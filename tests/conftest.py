@@ -111,3 +111,53 @@ def django_db_setup(django_db_setup: None) -> Iterator[None]:
         pools = getattr(type(connection), "_connection_pools", {})  # PostgreSQL's, per alias
         if connection.alias in pools:
             connection.close_pool()
+
+
+class TrigramEmbedder:
+    """A stand-in for the sentence model in tests that are not about scoring: each text becomes
+    its words and character trigrams hashed into 256 dimensions, unit length. Deterministic and
+    instant; texts that share words or spellings come out close, others far, so scores still
+    order a solve above a near miss above a wrong guess, without loading torch or MiniLM.
+    Tests of the scorer itself (`real_scorer`) and the browser tests keep the real model.
+    """
+
+    DIMENSIONS = 256
+
+    def encode(self, texts: object) -> object:
+        import zlib
+
+        import numpy as np
+
+        rows = np.zeros((len(texts), self.DIMENSIONS), np.float32)  # type: ignore[arg-type]
+        for row, text in enumerate(texts):  # type: ignore[attr-defined]
+            for word in str(text).lower().split():
+                padded = f" {word} "
+                features = [word] + [padded[i : i + 3] for i in range(len(padded) - 2)]
+                for feature in features:
+                    rows[row, zlib.crc32(feature.encode()) % self.DIMENSIONS] += 1.0
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return rows / np.maximum(norms, 1e-9)
+
+
+@pytest.fixture
+def fake_scorer(request: pytest.FixtureRequest) -> Iterator[object]:
+    """The process's scorer is a `TrigramEmbedder` one for this test, unless it is marked
+    `real_scorer`; the real one (if loaded) comes back afterwards."""
+    if request.node.get_closest_marker("real_scorer"):
+        yield None
+        return
+    import sys
+
+    from game import scoring
+
+    answers = sys.modules.get("game.answers")
+    saved = scoring._default, getattr(answers, "_loaded", None)
+    scoring._default = scoring.Scorer(TrigramEmbedder())
+    if answers is not None:
+        answers._loaded = None
+    try:
+        yield scoring._default
+    finally:
+        scoring._default = saved[0]
+        if answers is not None:
+            answers._loaded = saved[1]

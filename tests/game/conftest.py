@@ -20,6 +20,12 @@ def _media_in_tmp(media_root: Path) -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _scorer(fake_scorer: object) -> object:
+    # A stand-in for the sentence model unless the test is marked real_scorer (tests/conftest.py).
+    return fake_scorer
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
     # Rate-limit counters live in the cache; each test starts with none.
     from django.core.cache import cache

@@ -13,8 +13,11 @@ from scoring_cases import TRIPLES as EVALUATION_TRIPLES
 
 from game import roles, scoring
 from game.alignment import Relater, align
-from game.scoring import Scorer, ScorerConfigError, resolve_model_path, score_guess
+from game.embedder import ScorerConfigError, resolve_model_path
+from game.scoring import Scorer, score_guess
 from game.words import tokens
+
+pytestmark = pytest.mark.real_scorer  # the scorer itself: the real sentence model
 
 ANSWER = "two small penguins to the left of a sailboat on a beach"
 

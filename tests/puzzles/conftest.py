@@ -20,6 +20,12 @@ def _media_in_tmp(media_root: Path) -> Path:
     return media_root
 
 
+@pytest.fixture(autouse=True)
+def _scorer(fake_scorer: object) -> object:
+    # A stand-in for the sentence model unless the test is marked real_scorer (tests/conftest.py).
+    return fake_scorer
+
+
 @pytest.fixture
 def use_tiny_model(settings: Any, tiny_model_dir: Path) -> Path:
     settings.SIXFOLD_MODEL_DIR = str(tiny_model_dir)
