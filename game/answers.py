@@ -45,7 +45,7 @@ def _pack(active: Scorer, answer: str) -> bytes:
     arrays = {"text": active.vector("t", answer)}
     arrays.update({f"w:{key}": active.vector("w", key) for key in keys})
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
+    np.savez(buffer, allow_pickle=False, **arrays)
     return buffer.getvalue()
 
 
@@ -103,6 +103,7 @@ async def score(answer: str, guess: str) -> GuessScore:
     global _loaded
     active = _loaded or await asyncio.to_thread(scorer)
     _loaded = active
+    assert active is not None  # for mypy: scorer() always returns one
     if conf.batching_enabled():
         return await batcher_for_loop(active.score_many).score(answer, guess)
     return await asyncio.to_thread(active.score, answer, guess)

@@ -86,8 +86,9 @@ def match_words(
     for i, key in enumerate(answer):
         if i in pairs:
             continue
-        j = next((j for j, g in enumerate(guess) if g == key and j not in used), None)
-        if j is not None:
+        found = next((j for j, g in enumerate(guess) if g == key and j not in used), None)
+        if found is not None:
+            j = found
             pairs[i] = (j, PRESENT, 1.0)
             used.add(j)
     candidates = sorted(

@@ -13,6 +13,7 @@ from django.http import (
     HttpResponse,
     JsonResponse,
 )
+from django.http.response import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
@@ -205,7 +206,7 @@ async def guess(request: HttpRequest, number: int) -> JsonResponse:
 
 
 @require_GET
-def image(request: HttpRequest, number: int, position: int) -> HttpResponse:
+def image(request: HttpRequest, number: int, position: int) -> HttpResponseBase:
     player = _player_or_none(request)
     puzzle = _puzzle_or_404(number)
     file = services.image_file(puzzle, player, position) if player else None

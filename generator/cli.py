@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +204,7 @@ def _describe(directory: Path) -> dict[str, tuple[dict[str, Any], int]]:
     """Each model's config.json and its parameter count (from shapes; nothing is allocated)."""
     from generator import clip, dalle_bart, vqgan
 
-    kinds = {
+    kinds: dict[str, tuple[Any, Callable[[Any], int]]] = {
         "dalle_bart": (dalle_bart.DalleBartConfig, dalle_bart.count_params),
         "vqgan": (vqgan.VQGANConfig, vqgan.count_params),
         "clip": (clip.CLIPConfig, clip.count_params),

@@ -33,7 +33,7 @@ import os
 import pathlib
 import shutil
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import flax.linen as nn
 import jax
@@ -117,7 +117,7 @@ def _check_tower(config: Any, what: str, names: Sequence[str]) -> None:
         )
 
 
-_EXTRA = dataclasses.field(default_factory=dict, compare=False, hash=False, repr=False)
+_EXTRA: Any = dataclasses.field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -231,7 +231,7 @@ class CLIPConfig:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CLIPConfig:
         values, extra = _split_known(cls, data, "config")
-        towers = {}
+        towers: dict[str, Any] = {}
         for name, tower in (("text_config", CLIPTextConfig), ("vision_config", CLIPVisionConfig)):
             block = dict(values.pop(name, None) or {})
             # Older HF files may carry the real values in "<name>_dict"; HF lets those win.
@@ -583,7 +583,7 @@ def _compiled(config: CLIPConfig, dtype: str, method: str) -> Callable[..., jax.
 
     def run(params: Params, *inputs: jax.Array) -> jax.Array:
         out = module.apply({"params": params}, *inputs, method=bound)
-        return out.astype(jnp.float32)
+        return cast(jax.Array, out).astype(jnp.float32)
 
     return jax.jit(run)
 

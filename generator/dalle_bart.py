@@ -31,7 +31,7 @@ import functools
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import flax.linen as nn
 import flax.struct
@@ -137,13 +137,19 @@ class DalleBartConfig:
                 )
 
     @property
+    def start_token(self) -> int:
+        """The decoder's start token (`decoder_start_token_id`, set by __post_init__)."""
+        assert self.decoder_start_token_id is not None
+        return self.decoder_start_token_id
+
+    @property
     def image_codes(self) -> int:
         """How many image tokens are VQGAN codes (the tokens the sampler may draw).
 
         Mega pads its image vocabulary to 16415 rows for sharding, but its codebook has 16384
         codes and the start token is 16384, so codes are the ids below both.
         """
-        return min(self.image_vocab_size, self.decoder_start_token_id)
+        return min(self.image_vocab_size, self.start_token)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> DalleBartConfig:
@@ -628,11 +634,16 @@ def encode_for_decoding(
     module: DalleBartModule, params: dict, input_ids: jax.Array, attention_mask: jax.Array
 ) -> EncoderContext:
     """Run the encoder and every decoder layer's cross-attention key/value projection once."""
-    encoded = module.apply({"params": params}, input_ids, attention_mask, method="encode")
+    encoded = cast(
+        jax.Array, module.apply({"params": params}, input_ids, attention_mask, method="encode")
+    )
     layer = FlaxBartDecoderLayer(module.config, module.dtype)
 
     def project(layer_params: dict) -> tuple[jax.Array, jax.Array]:
-        return layer.apply({"params": layer_params}, encoded, method="cross_keys_values")
+        return cast(
+            tuple[jax.Array, jax.Array],
+            layer.apply({"params": layer_params}, encoded, method="cross_keys_values"),
+        )
 
     keys, values = jax.lax.map(project, _decoder_layer_params(params))
     bias = _mask_to_bias(attention_mask[:, None, None, :] > 0)
@@ -663,7 +674,9 @@ def decode_step(
         h, all_keys, all_values = carry
         index, layer_params, cross_keys, cross_values = inputs
         variables = {"params": layer_params}
-        x, keys, values = layer.apply(variables, h, method="self_attention_inputs")
+        x, keys, values = cast(
+            tuple[jax.Array, ...], layer.apply(variables, h, method="self_attention_inputs")
+        )
         # Write this position into the cache first and read the layer back afterwards: with
         # the write before the read, XLA updates the loop-carried cache in place instead of
         # copying all of it at every layer.
@@ -691,7 +704,7 @@ def decode_step(
         context.cross_values,
     )
     (h, keys, values), _ = jax.lax.scan(one_layer, (h, cache.keys, cache.values), layers)
-    logits = module.apply({"params": params}, h, method="head")
+    logits = cast(jax.Array, module.apply({"params": params}, h, method="head"))
     return logits[:, 0], DecoderCache(keys=keys, values=values)
 
 

@@ -71,7 +71,7 @@ class LegibilityJudge:
 
         return cls(load_recogniser(directory))
 
-    def score(self, prompt: str, images: Sequence[Any]) -> list[float] | None:
+    def score(self, prompt: str, images: Sequence[Any] | np.ndarray) -> list[float] | None:
         """Per picture, the mean presence of the prompt's objects; None if it names none."""
         named = named_objects(prompt, self.recogniser.config.objects)
         if not named or not len(images):

@@ -164,7 +164,7 @@ def _compiled_loop(shape: _LoopShape) -> Any:
     """The jitted sampler for one model and filter setup; jit adds one program per batch shape."""
     module = DalleBartModule(shape.config, shape.dtype)
     image_length = shape.config.image_length
-    start = shape.config.decoder_start_token_id
+    start = shape.config.start_token
 
     def run(
         params: dict,

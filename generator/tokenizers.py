@@ -30,7 +30,10 @@ def load_clip_tokenizer(model_dir: str | os.PathLike[str]) -> Tokenizer:
 
 
 def _load(
-    kind: type, model_dir: str | os.PathLike[str], name: str, required: tuple[str, ...]
+    kind: type[PreTrainedTokenizerBase],
+    model_dir: str | os.PathLike[str],
+    name: str,
+    required: tuple[str, ...],
 ) -> Tokenizer:
     directory = resolve_model_dir(model_dir)
     has_json = (directory / "tokenizer.json").is_file()

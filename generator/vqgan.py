@@ -26,7 +26,7 @@ import math
 import os
 import pathlib
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import flax.linen as nn
 import jax
@@ -399,13 +399,13 @@ def _compiled(config: VQGANConfig, method: str) -> Callable[..., jax.Array]:
 
         def decode(params: Params, codes: jax.Array) -> jax.Array:
             pixels = module.apply({"params": params}, codes, method=VQGANModule.decode_code)
-            return jnp.clip(pixels, 0.0, 1.0)
+            return jnp.clip(cast(jax.Array, pixels), 0.0, 1.0)
 
         return jax.jit(decode)
 
     def encode(params: Params, images: jax.Array) -> jax.Array:
         codes = module.apply({"params": params}, images, method=VQGANModule.encode)
-        return codes.astype(jnp.int32)
+        return cast(jax.Array, codes).astype(jnp.int32)
 
     return jax.jit(encode)
 

@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from puzzles import admin_views
 from puzzles.generation import prompt_warnings
 from puzzles.models import LEGIBILITY_FLAG_BELOW, Prompt, Puzzle
-from puzzles.permissions import APPROVE_PROMPTS
+from puzzles.permissions import APPROVE_PROMPTS, acting_user
 
 
 class TagFilter(admin.SimpleListFilter):
@@ -84,9 +84,9 @@ class PromptAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Prompt, form: Any, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = acting_user(request)
         if "status" in form.changed_data or (not change and obj.status != Prompt.Status.DRAFT):
-            obj.status_changed_at, obj.status_changed_by = timezone.now(), request.user
+            obj.status_changed_at, obj.status_changed_by = timezone.now(), acting_user(request)
         super().save_model(request, obj, form, change)
         for warning in prompt_warnings(obj.text):
             self.message_user(request, f"“{obj.text}”: {warning}.", messages.WARNING)
@@ -103,7 +103,7 @@ class PromptAdmin(admin.ModelAdmin):
         changed = queryset.exclude(status=status).update(
             status=status,
             status_changed_at=timezone.now(),
-            status_changed_by=request.user,
+            status_changed_by=acting_user(request),
             updated_at=timezone.now(),
         )
         self.message_user(request, f"{changed} prompt(s) are now {status}.", messages.SUCCESS)

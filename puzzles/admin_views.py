@@ -29,6 +29,7 @@ from puzzles.permissions import (
     REVIEW_PUZZLES,
     SCHEDULE_PUZZLES,
     VIEW_PUZZLES,
+    acting_user,
 )
 from puzzles.tasks import enqueue_generation
 
@@ -75,7 +76,7 @@ def import_prompts(request: HttpRequest) -> HttpResponse:
             report = import_prompts_csv(
                 form.cleaned_data["file"].read(),
                 default_status=form.cleaned_data["default_status"],
-                user=request.user,
+                user=acting_user(request),
                 allowed_statuses=None if may_approve else {Prompt.Status.DRAFT},
             )
         except ImportFileError as error:
@@ -192,7 +193,7 @@ def _act_on_review(request: HttpRequest, puzzle: Puzzle) -> None:
             return
         services.select_images(puzzle, _picked_images(request, puzzle))
         if "publish" in request.POST:
-            services.publish(puzzle, request.user)
+            services.publish(puzzle, acting_user(request))
             messages.success(request, f"Puzzle {puzzle} is published.")
         else:
             messages.success(request, "Selection saved.")

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -28,8 +28,8 @@ from puzzles.models import Prompt
 COLUMNS = ("text", "tags", "difficulty", "status", "notes")
 MAX_BYTES = 2_000_000
 MAX_ROWS = 10_000
-_TEXT_MAX = Prompt._meta.get_field("text").max_length
-_TAGS_MAX = Prompt._meta.get_field("tags").max_length
+_TEXT_MAX = int(Prompt._meta.get_field("text").max_length or 0)
+_TAGS_MAX = int(Prompt._meta.get_field("tags").max_length or 0)
 _EXTRA = "\x00extra"  # where csv.DictReader puts the fields of a row beyond the header's
 
 
@@ -81,7 +81,7 @@ def import_prompts_csv(
     data: bytes,
     *,
     default_status: str = Prompt.Status.DRAFT,
-    user: AbstractBaseUser | None = None,
+    user: User | None = None,
     allowed_statuses: set[str] | None = None,
 ) -> ImportReport:
     """Check every row, then create the new prompts in one transaction if no row is bad.

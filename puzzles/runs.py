@@ -337,14 +337,15 @@ def _replay_earlier_puzzle(puzzle: Puzzle, reason: str) -> bool:
     if source is None:
         return False
     copies = []
-    for image in source.images:
+    # The selected six: each has its place (1-6), which becomes its rank among the copies.
+    for place, image in enumerate(source.images, start=1):
         with image.file.open("rb") as original:
             name = default_storage.save(random_image_name(None, ""), ContentFile(original.read()))
         copies.append(
             PuzzleImage(
                 puzzle=puzzle,
-                rank=image.position,
-                position=image.position,
+                rank=place,
+                position=place,
                 file=name,
                 score=image.score,
                 legibility=image.legibility,

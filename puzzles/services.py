@@ -10,7 +10,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
@@ -22,7 +22,7 @@ from puzzles.signals import puzzle_published
 
 log = logging.getLogger(__name__)
 
-Actor = AbstractBaseUser | None  # who did it; None for the nightly job
+Actor = User | None  # who did it; None for the nightly job
 
 
 class CurationError(ValueError):

@@ -8,6 +8,7 @@ hosts, then call `require_deploy_settings`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from config.env import (
     database_from_url,
@@ -115,7 +116,7 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
-    CHANNEL_LAYERS = {
+    CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {

@@ -175,8 +175,8 @@ def _clip_pre_tokenizer() -> pre_tokenizers.PreTokenizer:
 def _vocab_and_merges(tokenizer: Tokenizer) -> tuple[dict[str, int], list[tuple[str, str]]]:
     model = json.loads(tokenizer.to_str())["model"]
     vocab = dict(sorted(model["vocab"].items(), key=lambda item: item[1]))
-    merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in model["merges"]]
-    return vocab, merges
+    pairs = [m.split(" ") if isinstance(m, str) else m for m in model["merges"]]
+    return vocab, [(first, second) for first, second in pairs]
 
 
 def _save(

@@ -113,7 +113,7 @@ def _jsonable(value: Any) -> Any:
         return {key: _jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(item) for item in value]
-    if dataclasses.is_dataclass(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _jsonable(
             value.to_dict() if hasattr(value, "to_dict") else dataclasses.asdict(value)
         )

@@ -179,7 +179,8 @@ def tune_sampling(
         ("top_k", TOP_KS),
         ("temperature", TEMPERATURES),
     ):
-        options = [dataclasses.replace(best, **{field: value}) for value in values]
+        changes: list[dict[str, Any]] = [{field: value} for value in values]
+        options = [dataclasses.replace(best, **change) for change in changes]
         best = max(options, key=score)  # ties: the first listed
     rows = [
         {

@@ -40,7 +40,7 @@ def full_glyph(emoji: str) -> Image.Image:
     text = emoji.replace(VARIATION_SELECTOR, "")
     font = _font()
     box = font.getbbox(text)
-    canvas = Image.new("RGBA", (box[2] + 8, box[3] + 8), (0, 0, 0, 0))
+    canvas = Image.new("RGBA", (int(box[2]) + 8, int(box[3]) + 8), (0, 0, 0, 0))
     ImageDraw.Draw(canvas).text((0, 0), text, font=font, embedded_color=True)
     visible = canvas.getchannel("A").point(lambda alpha: 255 if alpha > 8 else 0).getbbox()
     if visible is None:

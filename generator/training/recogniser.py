@@ -22,7 +22,7 @@ import functools
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import flax.linen as nn
 import jax
@@ -138,7 +138,7 @@ def _compiled_forward(config: RecogniserConfig) -> Any:
 
     @jax.jit
     def forward(params: Any, images: jax.Array) -> tuple[jax.Array, jax.Array]:
-        counts, setting, _ = module.apply({"params": params}, images)
+        counts, setting, _ = cast(tuple[jax.Array, ...], module.apply({"params": params}, images))
         return jax.nn.softmax(counts, axis=-1), jax.nn.softmax(setting, axis=-1)
 
     return forward

@@ -110,7 +110,7 @@ def _place_group(
     offsets = _group_offsets(phrase.count, side, rng, x1 - x0, on_ground)
     width = max(dx for dx, _ in offsets) + side
     height = max(dy for _, dy in offsets) + side
-    if on_ground:
+    if on_ground and ground_top is not None:
         # Every object's bottom edge lands on the ground band, below the horizon.
         low = max(round(ground_top * canvas) + side // 3 + height - side, height)
         bottom = int(rng.integers(min(low, canvas), canvas + 1))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -48,15 +48,18 @@ def clip_config(config: TrainingConfig, tokenizer: Tokenizer) -> CLIPConfig:
 
 def pixel_values(images: np.ndarray) -> np.ndarray:
     """uint8 [B, H, W, 3] -> float32 NCHW normalised with the CLIP mean and std."""
-    values = images.astype(np.float32) / 255.0
-    values = (values - np.asarray(CLIP_MEAN, np.float32)) / np.asarray(CLIP_STD, np.float32)
+    values = (images.astype(np.float32) / 255.0 - np.asarray(CLIP_MEAN, np.float32)) / np.asarray(
+        CLIP_STD, np.float32
+    )
     return values.transpose(0, 3, 1, 2)
 
 
 def contrastive_loss(
     params: Any, module: CLIPModule, ids: jax.Array, mask: jax.Array, pixels: jax.Array
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
-    text, image, logit_scale = module.apply({"params": params}, ids, mask, pixels)
+    text, image, logit_scale = cast(
+        tuple[jax.Array, ...], module.apply({"params": params}, ids, mask, pixels)
+    )
     text = text / jnp.linalg.norm(text, axis=-1, keepdims=True)
     image = image / jnp.linalg.norm(image, axis=-1, keepdims=True)
     logits = jnp.exp(logit_scale) * image @ text.T  # [images, texts]

@@ -13,7 +13,7 @@ import shutil
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -76,14 +76,14 @@ def make_train_step(
 ) -> Any:
     # Parameters stay float32; with bfloat16 the matrix products run in it (fast on a GPU).
     module = DalleBartModule(model_config, dtype=jnp.dtype(compute_dtype))
-    start = model_config.decoder_start_token_id
+    start = model_config.start_token
 
     def loss_fn(
         params: Any, ids: jax.Array, mask: jax.Array, codes: jax.Array
     ) -> tuple[jax.Array, dict[str, jax.Array]]:
         starts = jnp.full((codes.shape[0], 1), start, codes.dtype)
         decoder_input = jnp.concatenate([starts, codes[:, :-1]], axis=1)
-        logits = module.apply({"params": params}, ids, mask, decoder_input)
+        logits = cast(jax.Array, module.apply({"params": params}, ids, mask, decoder_input))
         loss = optax.softmax_cross_entropy_with_integer_labels(logits, codes).mean()
         accuracy = jnp.mean(jnp.argmax(logits, axis=-1) == codes)
         return loss, {"loss": loss, "accuracy": accuracy}

@@ -16,7 +16,7 @@ import io
 from collections.abc import Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -73,7 +73,9 @@ def make_train_step(model: RecogniserConfig, optimizer: optax.GradientTransforma
     def loss_fn(
         params: Any, images: jax.Array, counts: jax.Array, settings: jax.Array
     ) -> tuple[jax.Array, dict[str, jax.Array]]:
-        count_logits, setting_logits, identity_logits = module.apply({"params": params}, images)
+        count_logits, setting_logits, identity_logits = cast(
+            tuple[jax.Array, ...], module.apply({"params": params}, images)
+        )
         # Summed over objects: every object's "how many" is its own decision.
         count_loss = optax.softmax_cross_entropy_with_integer_labels(count_logits, counts)
         count_loss = count_loss.sum(axis=-1).mean()
@@ -194,7 +196,9 @@ def train_recogniser(
         scenes = load_scenes(paths.scenes, config.data.train_scenes, config.data.image_size)
         counts, settings = scene_labels([parse_caption(text) for text in scenes.captions], model)
 
-    def raw_batch(index: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
+    def raw_batch(
+        index: int, rng: np.random.Generator
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if adopted is not None:
             first = index * batch_size
             captions, images = draw_samples(first, batch_size, "train", model.image_size)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import flax.struct
 import jax
@@ -73,8 +73,9 @@ def vqgan_loss(
     quantize: jax.Array,
     edge_weight: float = 0.0,
 ) -> tuple[jax.Array, tuple[dict[str, jax.Array], jax.Array, jax.Array]]:
-    recon, z, quantized, codes = module.apply(
-        {"params": params}, images, quantize, method=_training_forward
+    recon, z, quantized, codes = cast(
+        tuple[jax.Array, ...],
+        module.apply({"params": params}, images, quantize, method=_training_forward),
     )
     l1 = jnp.mean(jnp.abs(recon - images))
     l2 = jnp.mean((recon - images) ** 2)
