@@ -1,9 +1,10 @@
 """Fixtures shared by every layer: the real services (PostgreSQL, Redis) and the tiny model.
 
 Tests that need PostgreSQL are marked `postgres`, tests that need Redis `redis`, tests that need
-WordNet (Debian's wordnet-base) `wordnet`. Without the service (DATABASE_URL not a PostgreSQL
-URL, REDIS_URL unset or unreachable, no WordNet database) they skip with a reason that says so;
-with SIXFOLD_REQUIRE_SERVICES=1 (CI, `.ci/run`) they fail instead.
+WordNet (Debian's wordnet-base) `wordnet`, tests that need Node.js `node`. Without the service
+(DATABASE_URL not a PostgreSQL URL, REDIS_URL unset or unreachable, no WordNet database, no
+node) they skip with a reason that says so; with SIXFOLD_REQUIRE_SERVICES=1 (CI, `.ci/run`)
+they fail instead.
 
 Nothing here imports Django at module level: the generator tests run with `-p no:django`.
 """
@@ -50,6 +51,11 @@ def _missing_service(item: pytest.Item) -> str | None:
         return reason
     if item.get_closest_marker("redis") and (reason := redis_missing()):
         return reason
+    if item.get_closest_marker("node"):
+        import shutil
+
+        if shutil.which("node") is None:
+            return "needs Node.js (node on PATH) for the play page's module tests"
     if item.get_closest_marker("wordnet"):
         from game.lexicon import wordnet_missing  # pure, no Django
 

@@ -79,7 +79,10 @@ def http_part(puzzle: Puzzle, recorder: Recorder) -> str:
 
 def static_files(recorder: Recorder) -> None:
     for name in [
-        "game/play.js",
+        "game/play/main.js",
+        "game/play/view.js",
+        "game/play/transport.js",
+        "game/play/pending.js",
         "game/ui.js",
         "game/theme.js",
         "game/stats.js",
