@@ -41,6 +41,7 @@ import jax.numpy as jnp
 import numpy as np
 from PIL import Image
 
+from generator.attention import attend, key_bias, split_heads
 from generator.checkpoint import (
     CheckpointError,
     match_params,
@@ -254,7 +255,7 @@ class CLIPConfig:
 
 
 class Attention(nn.Module):
-    """Multi-head self-attention; ``bias`` is additive (0 or the dtype's minimum)."""
+    """Multi-head self-attention (generator.attention); ``bias`` from ``key_bias``."""
 
     config: CLIPTextConfig | CLIPVisionConfig
     dtype: Any = jnp.float32
@@ -266,17 +267,10 @@ class Attention(nn.Module):
         dense = functools.partial(
             nn.Dense, width, dtype=self.dtype, kernel_init=jax.nn.initializers.normal(0.01)
         )
-        split = (*x.shape[:2], heads, width // heads)
-        q = dense(name="q_proj")(x).reshape(split)
-        k = dense(name="k_proj")(x).reshape(split)
-        v = dense(name="v_proj")(x).reshape(split)
-        q = q / jnp.sqrt(q.shape[-1]).astype(q.dtype)
-        scores = jnp.einsum("bqhd,bkhd->bhqk", q, k)
-        if bias is not None:
-            scores = scores + bias
-        weights = jax.nn.softmax(scores).astype(self.dtype)
-        out = jnp.einsum("bhqk,bkhd->bqhd", weights, v).reshape(*x.shape[:2], width)
-        return dense(name="out_proj")(out)
+        q, k, v = (
+            split_heads(dense(name=name)(x), heads) for name in ("q_proj", "k_proj", "v_proj")
+        )
+        return dense(name="out_proj")(attend(q, k, v, bias, self.dtype))
 
 
 class EncoderLayer(nn.Module):
@@ -357,7 +351,7 @@ class TextTransformer(nn.Module):
         length = input_ids.shape[1]
         causal = jnp.tril(jnp.ones((length, length), dtype=bool))
         allowed = causal[None, None] & (attention_mask[:, None, None, :] > 0)
-        bias = jnp.where(allowed, 0.0, jnp.finfo(self.dtype).min).astype(self.dtype)
+        bias = key_bias(allowed)
         h = TextEmbeddings(c, self.dtype, name="embeddings")(input_ids)
         h = Encoder(c, self.dtype, name="encoder")(h, bias)
         h = nn.LayerNorm(epsilon=c.layer_norm_eps, dtype=self.dtype, name="final_layer_norm")(h)

@@ -40,6 +40,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from generator import checkpoint
+from generator.attention import attend, key_bias, split_heads
 
 # DalleBartConfig fields with the values this implementation supports; a config.json that sets
 # another value is refused rather than silently computed differently.
@@ -57,9 +58,6 @@ _FIXED_VARIANTS: dict[str, Any] = {
     "tie_word_embeddings": False,
 }
 _LN_EPSILON = 1e-5
-# jnp.finfo(float32).min rather than -inf as the masked-score bias: identical softmax whenever
-# a row has one visible key, and no NaN for a row that has none.
-_MASKED = float(np.finfo(np.float32).min)
 
 
 # --- configuration ---------------------------------------------------------------------------
@@ -230,11 +228,6 @@ def _dense(config: DalleBartConfig, features: int, dtype: Any, **kwargs: Any) ->
     )
 
 
-def _mask_to_bias(visible: jax.Array) -> jax.Array:
-    """Boolean "may attend" mask -> additive float32 score bias (0 or very negative)."""
-    return jnp.where(visible, 0.0, _MASKED).astype(jnp.float32)
-
-
 class FlaxBartAttention(nn.Module):
     """Multi-head attention with separate key/value projection, so keys can be cached."""
 
@@ -249,26 +242,18 @@ class FlaxBartAttention(nn.Module):
         self.v_proj = _dense(self.config, d_model, self.dtype)
         self.out_proj = _dense(self.config, d_model, self.dtype)
 
-    def _split_heads(self, x: jax.Array) -> jax.Array:
-        # Heads before positions, the layout of the decoding cache: attention over a cached
-        # layer then needs no transpose of the whole cache at every step.
-        return x.reshape(*x.shape[:2], self.num_heads, -1).transpose(0, 2, 1, 3)  # [B, H, T, Dh]
-
     def keys_values(self, source: jax.Array) -> tuple[jax.Array, jax.Array]:
-        """source [B, S, D] -> keys, values [B, H, S, Dh]."""
-        return self._split_heads(self.k_proj(source)), self._split_heads(self.v_proj(source))
+        """source [B, S, D] -> keys, values [B, H, S, Dh] (heads first, the layout of the
+        decoding cache: attention over a cached layer needs no transpose at every step)."""
+        heads = self.num_heads
+        return split_heads(self.k_proj(source), heads), split_heads(self.v_proj(source), heads)
 
     def __call__(
         self, x: jax.Array, keys: jax.Array, values: jax.Array, bias: jax.Array
     ) -> jax.Array:
         """x [B, T, D] attends to keys/values [B, H, S, Dh]; bias broadcasts to [B, H, T, S]."""
-        query = self._split_heads(self.q_proj(x))
-        # Scale the query before the product, in the compute dtype, as dalle-mini does.
-        query = query / jnp.sqrt(query.shape[-1]).astype(self.dtype)
-        scores = jnp.einsum("bhqd,bhkd->bhqk", query, keys).astype(jnp.float32) + bias
-        weights = jax.nn.softmax(scores).astype(self.dtype)
-        out = jnp.einsum("bhqk,bhkd->bqhd", weights, values)
-        return self.out_proj(out.reshape(*out.shape[:2], -1))
+        query = split_heads(self.q_proj(x), self.num_heads)
+        return self.out_proj(attend(query, keys, values, bias, self.dtype))
 
 
 class GLU(nn.Module):
@@ -437,7 +422,7 @@ class FlaxBartEncoder(nn.Module):
         positions = jnp.arange(input_ids.shape[1])[None, :]
         h = self.embed_tokens(input_ids) * scale + self.embed_positions(positions)
         h = self.layernorm_embedding(h)
-        h = self.layers(h, _mask_to_bias(attention_mask[:, None, None, :] > 0))
+        h = self.layers(h, key_bias(attention_mask[:, None, None, :] > 0))
         return self.final_ln(h) if self.config.use_final_ln_encoder else h
 
 
@@ -478,7 +463,7 @@ class FlaxBartDecoder(nn.Module):
         length = ids.shape[1]
         h = self.embed(ids, jnp.arange(length)[None, :])
         causal = jnp.tril(jnp.ones((length, length), dtype=bool))[None, None]
-        return self.finish(self.layers(h, _mask_to_bias(causal), encoded, encoder_bias))
+        return self.finish(self.layers(h, key_bias(causal), encoded, encoder_bias))
 
 
 class FlaxBartModule(nn.Module):
@@ -511,7 +496,7 @@ class DalleBartModule(nn.Module):
         self, input_ids: jax.Array, attention_mask: jax.Array, decoder_input_ids: jax.Array
     ) -> jax.Array:
         encoded = self.encode(input_ids, attention_mask)
-        bias = _mask_to_bias(attention_mask[:, None, None, :] > 0)
+        bias = key_bias(attention_mask[:, None, None, :] > 0)
         return self.lm_head(self.model.decoder(decoder_input_ids, encoded, bias))
 
     def encode(self, input_ids: jax.Array, attention_mask: jax.Array) -> jax.Array:
@@ -646,7 +631,7 @@ def encode_for_decoding(
         )
 
     keys, values = jax.lax.map(project, _decoder_layer_params(params))
-    bias = _mask_to_bias(attention_mask[:, None, None, :] > 0)
+    bias = key_bias(attention_mask[:, None, None, :] > 0)
     return EncoderContext(cross_keys=keys, cross_values=values, bias=bias)
 
 
@@ -667,7 +652,7 @@ def decode_step(
         {"params": params}, tokens[:, None], jnp.full((1, 1), position), method="embed_decoder"
     )
     visible = jnp.arange(config.image_length) <= position
-    self_bias = _mask_to_bias(visible)[None, None, None, :]
+    self_bias = key_bias(visible)[None, None, None, :]
     layer = FlaxBartDecoderLayer(config, module.dtype)
 
     def one_layer(carry: tuple, inputs: tuple) -> tuple[tuple, None]:

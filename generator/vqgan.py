@@ -33,6 +33,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from generator.attention import attend
 from generator.checkpoint import (
     CheckpointError,
     match_params,
@@ -209,19 +210,18 @@ class ResnetBlock(nn.Module):
 
 
 class AttnBlock(nn.Module):
-    """Single-head self-attention over all pixels, 1x1 convs for q/k/v/proj_out."""
+    """Single-head self-attention over all pixels (generator.attention), 1x1 convs for
+    q/k/v/proj_out."""
 
     @nn.compact
     def __call__(self, x: jax.Array) -> jax.Array:
         batch, height, width, channels = x.shape
         h = _group_norm("norm")(x)
         q, k, v = (
-            _conv1x1(channels, name)(h).reshape(batch, height * width, channels)
+            _conv1x1(channels, name)(h).reshape(batch, 1, height * width, channels)
             for name in ("q", "k", "v")
         )
-        weights = jnp.einsum("bqc,bkc->bqk", q, k) * (channels**-0.5)
-        weights = jax.nn.softmax(weights, axis=-1)
-        h = jnp.einsum("bkc,bqk->bqc", v, weights).reshape(batch, height, width, channels)
+        h = attend(q, k, v).reshape(batch, height, width, channels)
         return x + _conv1x1(channels, "proj_out")(h)
 
 
