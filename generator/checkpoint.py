@@ -18,10 +18,11 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
+import jax
 import jax.numpy as jnp
 import msgpack
 import numpy as np
@@ -408,3 +409,53 @@ def _dtype_fits(found: np.dtype, wanted: np.dtype) -> bool:
     if jnp.issubdtype(wanted, jnp.floating):
         return found.name in _FLOAT_DTYPES
     return found == wanted
+
+
+# --- a model directory: config.json + flax_model.msgpack ----------------------------------------
+
+ConfigT = TypeVar("ConfigT")
+
+
+def load_model_files(
+    model_dir: str | os.PathLike[str],
+    parse_config: Callable[[dict], ConfigT],
+) -> tuple[Path, ConfigT, dict]:
+    """(directory, parsed config, raw parameter tree) of a model directory; a config the model
+    refuses becomes a CheckpointError naming the file."""
+    directory = resolve_model_dir(model_dir)
+    raw_config = read_config(directory)
+    try:
+        config = parse_config(raw_config)
+    except (TypeError, ValueError, KeyError) as error:
+        raise CheckpointError(f"{directory / CONFIG_NAME}: {error}") from None
+    return directory, config, read_params(directory / PARAMS_NAME)
+
+
+def save_model_files(
+    model_dir: str | os.PathLike[str],
+    params: Mapping,
+    expected: Mapping,
+    model_name: str,
+    config: dict,
+    dtype: Any = None,
+) -> Path:
+    """Check `params` against `expected` shapes, then write them (floats cast to `dtype` when
+    one is given) and the config. Nothing is written when the check fails, so a bad model never
+    replaces a good one."""
+    if dtype is None:
+        check_params(params, expected, model_name)
+        tree = dict(params)
+    else:
+        tree = match_params(dict(params), dict(expected), model_name, dtype)
+    directory = Path(model_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    write_params(directory / PARAMS_NAME, jax.tree_util.tree_map(np.asarray, tree))
+    write_config(directory, config)
+    return directory
+
+
+def plain_dict(tree: Any) -> Any:
+    """Flax may hand back FrozenDicts; the project's trees are plain nested dicts."""
+    if isinstance(tree, Mapping):
+        return {key: plain_dict(value) for key, value in tree.items()}
+    return tree

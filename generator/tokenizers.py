@@ -18,6 +18,15 @@ from generator.checkpoint import CheckpointError, resolve_model_dir
 # (transformers 5 folded the "...Fast" classes into these tokenizers-backed ones.)
 Tokenizer = PreTrainedTokenizerBase
 
+# The files a tokenizer is saved as (HF layout); a saved model copies them along.
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "vocab.json",
+    "merges.txt",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+)
+
 
 def load_bart_tokenizer(model_dir: str | os.PathLike[str]) -> Tokenizer:
     """DalleBart's text tokenizer (`<s>`=0, `<pad>`=1, `</s>`=2) from a local directory."""

@@ -10,15 +10,7 @@ from typing import Any
 import flax.linen as nn
 import jax
 
-PARAMS_FILE = "flax_model.msgpack"
 PREPROCESSOR_FILE = "preprocessor_config.json"
-TOKENIZER_FILES = (
-    "tokenizer.json",
-    "vocab.json",
-    "merges.txt",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-)
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 # eos_token_id 2 in a published config means "pool at argmax(input_ids)" (HF keeps that rule).

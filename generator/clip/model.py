@@ -8,7 +8,7 @@ import math
 import os
 import pathlib
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import jax
@@ -18,24 +18,21 @@ from PIL import Image
 
 from generator.checkpoint import (
     CheckpointError,
+    load_model_files,
     match_params,
-    read_config,
-    read_params,
+    plain_dict,
     resolve_model_dir,
-    write_config,
-    write_params,
+    save_model_files,
 )
 from generator.clip.config import (
-    PARAMS_FILE,
     PREPROCESSOR_FILE,
-    TOKENIZER_FILES,
     CLIPConfig,
     CLIPTextConfig,
     Params,
 )
 from generator.clip.images import ImageSettings
 from generator.clip.network import CLIPModule
-from generator.tokenizers import Tokenizer, encode_texts, load_clip_tokenizer
+from generator.tokenizers import TOKENIZER_FILES, Tokenizer, encode_texts, load_clip_tokenizer
 
 # --------------------------------------------------------------------------------------------
 # Loaded model
@@ -188,7 +185,7 @@ def param_shapes(config: CLIPConfig) -> Params:
     """The parameter tree as ``jax.ShapeDtypeStruct`` leaves, computed without allocating."""
     key = jax.ShapeDtypeStruct((2,), jnp.uint32)
     variables = jax.eval_shape(CLIPModule(config).init, key, *_init_inputs(config))
-    return _plain_dict(variables["params"])
+    return plain_dict(variables["params"])
 
 
 def count_params(config: CLIPConfig) -> int:
@@ -208,7 +205,7 @@ def init_clip(
     if tokenizer_dir is not None:
         directory = resolve_model_dir(tokenizer_dir)
         tokenizer = load_clip_tokenizer(directory)
-    return CLIP(config, _plain_dict(variables["params"]), tokenizer, tokenizer_dir=directory)
+    return CLIP(config, plain_dict(variables["params"]), tokenizer, tokenizer_dir=directory)
 
 
 @functools.lru_cache(maxsize=4)
@@ -223,13 +220,7 @@ def load_clip(model_dir: str | os.PathLike[str], dtype: Any = jnp.float32) -> CL
 
     Every parameter is checked against the config's shapes and cast to ``dtype``.
     """
-    directory = resolve_model_dir(model_dir)
-    raw_config = read_config(directory)
-    try:
-        config = CLIPConfig.from_dict(raw_config)
-    except (TypeError, ValueError) as error:
-        raise CheckpointError(f"{directory / 'config.json'}: {error}") from None
-    raw = read_params(directory / PARAMS_FILE)
+    directory, config, raw = load_model_files(model_dir, CLIPConfig.from_dict)
     params = match_params(raw, param_shapes(config), "CLIP", dtype)
     settings = _read_image_settings(directory, config.vision_config.image_size)
     has_tokenizer = any((directory / name).is_file() for name in ("tokenizer.json", "vocab.json"))
@@ -265,12 +256,8 @@ def _read_image_settings(directory: pathlib.Path, image_size: int) -> ImageSetti
 def save_clip(model: CLIP, model_dir: str | os.PathLike[str]) -> None:
     """Write ``config.json``, ``flax_model.msgpack`` (float32), ``preprocessor_config.json``
     and the tokenizer files the model was loaded with."""
-    # Check before writing anything, so a bad model leaves an existing directory untouched.
-    params = match_params(model.params, param_shapes(model.config), "CLIP", jnp.float32)
-    directory = pathlib.Path(model_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    write_params(directory / PARAMS_FILE, jax.tree_util.tree_map(np.asarray, params))
-    write_config(directory, model.config.to_dict())
+    expected, config = param_shapes(model.config), model.config.to_dict()
+    directory = save_model_files(model_dir, model.params, expected, "CLIP", config, jnp.float32)
     text = json.dumps(model.image_settings.to_dict(), indent=2, sort_keys=True) + "\n"
     (directory / PREPROCESSOR_FILE).write_text(text, encoding="utf-8")
     source = model.tokenizer_dir
@@ -278,10 +265,3 @@ def save_clip(model: CLIP, model_dir: str | os.PathLike[str]) -> None:
         for name in TOKENIZER_FILES:
             if (source / name).is_file():
                 shutil.copyfile(source / name, directory / name)
-
-
-def _plain_dict(tree: Any) -> Any:
-    """Flax may hand back FrozenDicts; the project's trees are plain nested dicts."""
-    if isinstance(tree, Mapping):
-        return {key: _plain_dict(value) for key, value in tree.items()}
-    return tree

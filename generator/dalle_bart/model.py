@@ -123,13 +123,7 @@ def init_dalle_bart(config: DalleBartConfig, key: jax.Array, dtype: Any = jnp.fl
 
 def load_dalle_bart(model_dir: str | os.PathLike[str], dtype: Any = jnp.float32) -> DalleBart:
     """Load `config.json` + `flax_model.msgpack` (scanned or per-layer, float16/32 on disk)."""
-    directory = checkpoint.resolve_model_dir(model_dir)
-    raw_config = checkpoint.read_config(directory)
-    try:
-        config = DalleBartConfig.from_dict(raw_config)
-    except ValueError as error:
-        raise checkpoint.CheckpointError(f"{directory / checkpoint.CONFIG_NAME}: {error}") from None
-    tree = checkpoint.read_params(directory / checkpoint.PARAMS_NAME)
+    _, config, tree = checkpoint.load_model_files(model_dir, DalleBartConfig.from_dict)
     tree = checkpoint.stack_layers(tree, "FlaxBartEncoderLayer_", "FlaxBartEncoderLayers")
     tree = checkpoint.stack_layers(tree, "FlaxBartDecoderLayer_", "FlaxBartDecoderLayers")
     config = dataclasses.replace(config, force_ln_scale=_has_ln_scale(tree, config.force_ln_scale))
@@ -153,11 +147,5 @@ def _has_ln_scale(tree: dict, default: bool) -> bool:
 
 def save_dalle_bart(model: DalleBart, model_dir: str | os.PathLike[str]) -> Path:
     """Write `config.json` and `flax_model.msgpack` (the caller copies tokenizer files)."""
-    # Check before writing anything, so a bad model leaves an existing directory untouched.
-    checkpoint.check_params(model.params, expected_params(model.config), "DalleBart")
-    directory = Path(model_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    params = jax.tree_util.tree_map(np.asarray, model.params)
-    checkpoint.write_params(directory / checkpoint.PARAMS_NAME, params)
-    checkpoint.write_config(directory, model.config.to_dict())
-    return directory
+    expected, config = expected_params(model.config), model.config.to_dict()
+    return checkpoint.save_model_files(model_dir, model.params, expected, "DalleBart", config)

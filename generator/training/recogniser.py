@@ -29,11 +29,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from generator.checkpoint import CheckpointError, read_params, write_params
+from generator.checkpoint import PARAMS_NAME, CheckpointError, read_params, write_params
 
 MAX_COUNT = 3
 CONFIG_FILE = "config.json"
-PARAMS_FILE = "flax_model.msgpack"
 PRESENT = 0.5  # presence probability from which an object counts as recognised
 
 
@@ -198,7 +197,7 @@ def count_params(config: RecogniserConfig) -> int:
 def save_recogniser(model: Recogniser, directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     params = jax.tree_util.tree_map(lambda leaf: np.asarray(leaf, np.float32), model.params)
-    write_params(directory / PARAMS_FILE, params)
+    write_params(directory / PARAMS_NAME, params)
     text = json.dumps(model.config.to_dict(), indent=2) + "\n"
     (directory / CONFIG_FILE).write_text(text, "utf-8")
 
@@ -212,13 +211,13 @@ def load_recogniser(directory: Path) -> Recogniser:
         raise CheckpointError(
             f"{config_path}: cannot read the recogniser config ({error})"
         ) from None
-    params = read_params(directory / PARAMS_FILE)
+    params = read_params(directory / PARAMS_NAME)
     expected = jax.eval_shape(lambda: init_params(config, jax.random.key(0)))
     want = jax.tree_util.tree_map(lambda leaf: tuple(leaf.shape), expected)
     found = jax.tree_util.tree_map(lambda leaf: tuple(np.shape(leaf)), params)
     if want != found:
         raise CheckpointError(
-            f"{directory / PARAMS_FILE}: parameter shapes do not match {config_path}"
+            f"{directory / PARAMS_NAME}: parameter shapes do not match {config_path}"
         )
     params = jax.tree_util.tree_map(lambda leaf: jnp.asarray(leaf, jnp.float32), params)
     return Recogniser(config, params)

@@ -28,7 +28,7 @@ from generator.dalle_bart import (
     save_dalle_bart,
 )
 from generator.text import DEFAULT_WORD_FREQUENCIES
-from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
+from generator.tokenizers import TOKENIZER_FILES, Tokenizer, encode_texts, load_bart_tokenizer
 from generator.training.codes import encode_scenes
 from generator.training.configs import TrainingConfig
 from generator.training.dataset import load_scenes, normalised_captions
@@ -37,13 +37,6 @@ from generator.training.optim import make_optimizer, strong_types
 from generator.training.paths import RunPaths
 from generator.vqgan import VQGANConfig, load_vqgan
 
-TOKENIZER_FILES = (
-    "tokenizer.json",
-    "vocab.json",
-    "merges.txt",
-    "tokenizer_config.json",
-    "special_tokens_map.json",
-)
 WORD_FREQUENCIES_NAME = "enwiki-words-frequency.txt"
 
 

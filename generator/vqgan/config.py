@@ -6,7 +6,6 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-PARAMS_FILE = "flax_model.msgpack"
 GROUP_NORM_GROUPS = 32
 GROUP_NORM_EPS = 1e-6
 DECODE_PATH = ("quantize", "post_quant_conv", "decoder")

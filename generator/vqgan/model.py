@@ -6,8 +6,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-import pathlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, cast
 
 import jax
@@ -15,15 +14,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from generator.checkpoint import (
-    CheckpointError,
+    load_model_files,
     match_params,
-    read_config,
-    read_params,
-    resolve_model_dir,
-    write_config,
-    write_params,
+    plain_dict,
+    save_model_files,
 )
-from generator.vqgan.config import DECODE_PATH, PARAMS_FILE, Params, VQGANConfig
+from generator.vqgan.config import DECODE_PATH, Params, VQGANConfig
 from generator.vqgan.network import VQGANModule
 
 # --------------------------------------------------------------------------------------------
@@ -125,14 +121,14 @@ def param_shapes(config: VQGANConfig) -> Params:
     module = VQGANModule(config)
     key = jax.ShapeDtypeStruct((2,), jnp.uint32)
     variables = jax.eval_shape(module.init, key, _init_input(config))
-    return _plain_dict(variables["params"])
+    return plain_dict(variables["params"])
 
 
 def init_vqgan(config: VQGANConfig, key: jax.Array) -> VQGAN:
     """A VQGAN with random weights (Flax default initialisers), float32."""
     dummy = jnp.zeros(_init_input(config).shape, jnp.float32)
     variables = _compiled_init(config)(key, dummy)
-    return VQGAN(config, _plain_dict(variables["params"]))
+    return VQGAN(config, plain_dict(variables["params"]))
 
 
 @functools.lru_cache(maxsize=4)
@@ -155,29 +151,13 @@ def load_vqgan(model_dir: str | os.PathLike[str]) -> VQGAN:
 
     Every parameter is checked against the config's shapes; weights are cast to float32.
     """
-    directory = resolve_model_dir(model_dir)
-    raw_config = read_config(directory)
-    try:
-        config = VQGANConfig.from_dict(raw_config)
-    except (TypeError, ValueError) as error:
-        raise CheckpointError(f"{directory / 'config.json'}: {error}") from None
-    raw = read_params(directory / PARAMS_FILE)
+    _, config, raw = load_model_files(model_dir, VQGANConfig.from_dict)
     params = match_params(raw, param_shapes(config), "VQGAN", jnp.float32)
     return VQGAN(config, params)
 
 
 def save_vqgan(model: VQGAN, model_dir: str | os.PathLike[str]) -> None:
     """Write ``config.json`` and ``flax_model.msgpack`` in the published layout."""
-    # Check before writing anything, so a bad model leaves an existing directory untouched.
-    params = match_params(model.params, param_shapes(model.config), "VQGAN", jnp.float32)
-    directory = pathlib.Path(model_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    write_params(directory / PARAMS_FILE, jax.tree_util.tree_map(np.asarray, params))
-    write_config(directory, model.config.to_dict())
-
-
-def _plain_dict(tree: Any) -> Any:
-    """Flax may hand back FrozenDicts; the project's trees are plain nested dicts."""
-    if isinstance(tree, Mapping):
-        return {key: _plain_dict(value) for key, value in tree.items()}
-    return tree
+    expected = param_shapes(model.config)
+    config = model.config.to_dict()
+    save_model_files(model_dir, model.params, expected, "VQGAN", config, jnp.float32)
