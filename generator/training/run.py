@@ -65,40 +65,21 @@ def step_tokenizer(
         train_clip_tokenizer(scenes.captions, paths.clip_tokenizer, config.data.clip_vocab_size)
 
 
-def step_recogniser(
-    paths: RunPaths,
-    config: TrainingConfig,
-    stop_after: int | None = None,
-    minutes: float | None = None,
-) -> None:
-    train_recogniser(paths, config, stop_after, _budget(config, "recogniser", minutes))
+Trainer = Callable[[RunPaths, TrainingConfig, "int | None", "float | None"], object]
 
 
-def step_vqgan(
-    paths: RunPaths,
-    config: TrainingConfig,
-    stop_after: int | None = None,
-    minutes: float | None = None,
-) -> None:
-    train_vqgan(paths, config, stop_after, _budget(config, "vqgan", minutes))
+def training_step(name: str, train: Trainer) -> Step:
+    """The step of a training stage: its trainer, given the stage's share of `--minutes`."""
 
+    def step(
+        paths: RunPaths,
+        config: TrainingConfig,
+        stop_after: int | None = None,
+        minutes: float | None = None,
+    ) -> None:
+        train(paths, config, stop_after, _budget(config, name, minutes))
 
-def step_dalle_bart(
-    paths: RunPaths,
-    config: TrainingConfig,
-    stop_after: int | None = None,
-    minutes: float | None = None,
-) -> None:
-    train_dalle_bart(paths, config, stop_after, _budget(config, "dalle_bart", minutes))
-
-
-def step_clip(
-    paths: RunPaths,
-    config: TrainingConfig,
-    stop_after: int | None = None,
-    minutes: float | None = None,
-) -> None:
-    train_clip(paths, config, stop_after, _budget(config, "clip", minutes))
+    return step
 
 
 def step_evaluate(
@@ -156,10 +137,10 @@ Step = Callable[[RunPaths, TrainingConfig, "int | None", "float | None"], None]
 STEPS: dict[str, Step] = {
     "scenes": step_scenes,
     "tokenizer": step_tokenizer,
-    "recogniser": step_recogniser,
-    "vqgan": step_vqgan,
-    "dalle_bart": step_dalle_bart,
-    "clip": step_clip,
+    "recogniser": training_step("recogniser", train_recogniser),
+    "vqgan": training_step("vqgan", train_vqgan),
+    "dalle_bart": training_step("dalle_bart", train_dalle_bart),
+    "clip": training_step("clip", train_clip),
     "evaluate": step_evaluate,
     "assemble": step_assemble,
 }
