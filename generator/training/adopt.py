@@ -65,9 +65,10 @@ def _write_provenance(paths: RunPaths, source: Path, name: str) -> None:
     card = card_path.read_text("utf-8") if card_path.exists() else ""
     account = _section(card, "# ", "## Data") or "(the source model has no model card)"
     parts = _section(card, "## Models", "## Figures")
+    shown = _shown_path(source)
     text = (
         f"This run started from the shipped model `{name}` (`python -m generator.training adopt "
-        f"--from {source}`): its VQGAN, DalleBart, CLIP and recogniser are that model's, and "
+        f"--from {shown}`): its VQGAN, DalleBart, CLIP and recogniser are that model's, and "
         "the steps after `adopt` above trained further here (the parts table says which). What "
         "its card said of how they were trained:\n\n"
         + "\n".join("> " + line if line else ">" for line in account.strip().splitlines())
@@ -75,6 +76,15 @@ def _write_provenance(paths: RunPaths, source: Path, name: str) -> None:
         + "\n"
     )
     (paths.root / PROVENANCE_FILE).write_text(text, "utf-8")
+
+
+def _shown_path(path: Path) -> str:
+    """A path as the card shows it: relative to the working directory when inside it, so that
+    no machine's own folders end up in a shipped file."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def _section(text: str, start: str, end: str) -> str:

@@ -49,6 +49,8 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
             return source
         batch = getattr(config, stage).optimizer.batch_size
         hours = wall_time(directory)[0] / 3600
+        if source and stage == "recogniser":
+            per_step += ", half of them degraded (the robustness phase)"
         here = f"{steps:,} steps × {batch} {per_step}, {hours * 60:.1f} min"
         return f"{source}, then {here} here" if source else here
 
@@ -80,7 +82,7 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
             "recogniser (judges legibility)",
             f"CNN, widths {', '.join(map(str, recogniser.widths))}",
             count_recogniser_params(recogniser),
-            trained("recogniser", "real scenes (robustness phase when adopted)"),
+            trained("recogniser", "real scenes"),
         ),
     ]
     lines = ["| part | size | parameters | training |", "|---|---|---|---|"]
@@ -269,8 +271,9 @@ nothing else. The shipped weights come from
 ```
 
 Hardware: {hardware}. Wall time of the whole run: {steps_time}.
-{provenance}
 Weights: {size / 2**20:.1f} MiB in all (float16 on disk, computed in float32).
+
+{provenance}
 
 ## Data
 - {config.data.train_scenes:,} training scenes, drawn by `generator/training/` from the Noto
