@@ -196,62 +196,30 @@ class ScannedLayers(nn.Module):
         return h
 
 
-class FlaxBartEncoder(nn.Module):
+class _EmbeddedStack(nn.Module):
+    """What the encoder and the decoder share: token and position embeddings and their norm,
+    the scanned layers, an optional final norm. Attribute names are checkpoint names."""
+
     config: DalleBartConfig
     dtype: Any = jnp.float32
 
-    def setup(self) -> None:
-        config = self.config
-        init = nn.initializers.normal(config.init_std)
-        self.embed_tokens = nn.Embed(
-            config.encoder_vocab_size, config.d_model, embedding_init=init, dtype=self.dtype
-        )
-        self.embed_positions = nn.Embed(
-            config.max_text_length, config.d_model, embedding_init=init, dtype=self.dtype
-        )
-        self.layernorm_embedding = _layer_norm(True, self.dtype)
-        self.layers = ScannedLayers(
-            config,
-            FlaxBartEncoderLayer,
-            config.encoder_layers,
-            "FlaxBartEncoderLayers",
-            self.dtype,
-        )
-        if config.use_final_ln_encoder:
-            self.final_ln = _layer_norm(config.force_ln_scale, self.dtype)
-
-    def __call__(self, input_ids: jax.Array, attention_mask: jax.Array) -> jax.Array:
-        scale = math.sqrt(self.config.d_model) if self.config.scale_embedding else 1.0
-        positions = jnp.arange(input_ids.shape[1])[None, :]
-        h = self.embed_tokens(input_ids) * scale + self.embed_positions(positions)
-        h = self.layernorm_embedding(h)
-        h = self.layers(h, key_bias(attention_mask[:, None, None, :] > 0))
-        return self.final_ln(h) if self.config.use_final_ln_encoder else h
-
-
-class FlaxBartDecoder(nn.Module):
-    config: DalleBartConfig
-    dtype: Any = jnp.float32
+    def shape(self) -> tuple[int, int, type[nn.Module], int, str, bool]:
+        """(vocabulary, positions, layer class, layers, stack name, final norm?)."""
+        raise NotImplementedError
 
     def setup(self) -> None:
         config = self.config
+        vocabulary, positions, layer, count, stack_name, final_norm = self.shape()
         init = nn.initializers.normal(config.init_std)
-        # One extra row for the start token, which is image_vocab_size in dalle-mini.
         self.embed_tokens = nn.Embed(
-            config.image_vocab_size + 1, config.d_model, embedding_init=init, dtype=self.dtype
+            vocabulary, config.d_model, embedding_init=init, dtype=self.dtype
         )
         self.embed_positions = nn.Embed(
-            config.image_length, config.d_model, embedding_init=init, dtype=self.dtype
+            positions, config.d_model, embedding_init=init, dtype=self.dtype
         )
         self.layernorm_embedding = _layer_norm(True, self.dtype)
-        self.layers = ScannedLayers(
-            config,
-            FlaxBartDecoderLayer,
-            config.decoder_layers,
-            "FlaxBartDecoderLayers",
-            self.dtype,
-        )
-        if config.use_final_ln_decoder:
+        self.layers = ScannedLayers(config, layer, count, stack_name, self.dtype)
+        if final_norm:
             self.final_ln = _layer_norm(config.force_ln_scale, self.dtype)
 
     def embed(self, ids: jax.Array, positions: jax.Array) -> jax.Array:
@@ -260,7 +228,38 @@ class FlaxBartDecoder(nn.Module):
         return self.layernorm_embedding(h)
 
     def finish(self, h: jax.Array) -> jax.Array:
-        return self.final_ln(h) if self.config.use_final_ln_decoder else h
+        return self.final_ln(h) if self.shape()[-1] else h
+
+
+class FlaxBartEncoder(_EmbeddedStack):
+    def shape(self) -> tuple[int, int, type[nn.Module], int, str, bool]:
+        c = self.config
+        return (
+            c.encoder_vocab_size,
+            c.max_text_length,
+            FlaxBartEncoderLayer,
+            c.encoder_layers,
+            "FlaxBartEncoderLayers",
+            c.use_final_ln_encoder,
+        )
+
+    def __call__(self, input_ids: jax.Array, attention_mask: jax.Array) -> jax.Array:
+        h = self.embed(input_ids, jnp.arange(input_ids.shape[1])[None, :])
+        return self.finish(self.layers(h, key_bias(attention_mask[:, None, None, :] > 0)))
+
+
+class FlaxBartDecoder(_EmbeddedStack):
+    def shape(self) -> tuple[int, int, type[nn.Module], int, str, bool]:
+        c = self.config
+        # One extra token row for the start token, which is image_vocab_size in dalle-mini.
+        return (
+            c.image_vocab_size + 1,
+            c.image_length,
+            FlaxBartDecoderLayer,
+            c.decoder_layers,
+            "FlaxBartDecoderLayers",
+            c.use_final_ln_decoder,
+        )
 
     def __call__(self, ids: jax.Array, encoded: jax.Array, encoder_bias: jax.Array) -> jax.Array:
         length = ids.shape[1]
