@@ -101,9 +101,8 @@ async def score(answer: str, guess: str) -> GuessScore:
     # Loading the model takes seconds (and may be under way in the warm-up thread): never in
     # the event loop. Once loaded, it is taken without a trip to a thread.
     global _loaded
-    active = _loaded or await asyncio.to_thread(scorer)
+    active = _loaded if _loaded is not None else await asyncio.to_thread(scorer)
     _loaded = active
-    assert active is not None  # for mypy: scorer() always returns one
     if conf.batching_enabled():
         return await batcher_for_loop(active.score_many).score(answer, guess)
     return await asyncio.to_thread(active.score, answer, guess)

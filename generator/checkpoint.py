@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-import jax
 import jax.numpy as jnp
 import msgpack
 import numpy as np
@@ -449,7 +448,7 @@ def save_model_files(
         tree = match_params(dict(params), dict(expected), model_name, dtype)
     directory = Path(model_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    write_params(directory / PARAMS_NAME, jax.tree_util.tree_map(np.asarray, tree))
+    write_params(directory / PARAMS_NAME, tree)
     write_config(directory, config)
     return directory
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+import zlib
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 
@@ -129,14 +131,10 @@ class TrigramEmbedder:
 
     DIMENSIONS = 256
 
-    def encode(self, texts: object) -> object:
-        import zlib
-
-        import numpy as np
-
-        rows = np.zeros((len(texts), self.DIMENSIONS), np.float32)  # type: ignore[arg-type]
-        for row, text in enumerate(texts):  # type: ignore[attr-defined]
-            for word in str(text).lower().split():
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        rows = np.zeros((len(texts), self.DIMENSIONS), np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
                 padded = f" {word} "
                 features = [word] + [padded[i : i + 3] for i in range(len(padded) - 2)]
                 for feature in features:

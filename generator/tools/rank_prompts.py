@@ -33,6 +33,19 @@ def kept_legibility(generator: Generator, prompt: str) -> float:
     return float(np.mean(scores)) if scores else 0.0
 
 
+def ranked(figures: list[float]) -> list[int]:
+    """Row indices, most legible first; ties keep the file's order."""
+    return sorted(range(len(figures)), key=lambda index: -figures[index])
+
+
+def csv_text(fields: list[str], rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("csv", type=Path, help="a prompt CSV with a `text` column (rewritten)")
@@ -49,16 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         kept_legibility(generator, row["text"])
         for row in tqdm(rows, desc="prompts", unit="prompt", dynamic_ncols=True)
     ]
-    order = sorted(range(len(rows)), key=lambda index: -figures[index])  # stable for ties
+    order = ranked(figures)
     kept = [i for i in order if args.below is None or figures[i] >= args.below]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows[i] for i in kept)
-    args.csv.write_text(out.getvalue(), encoding="utf-8")
+    args.csv.write_text(csv_text(fields, [rows[i] for i in kept]), encoding="utf-8")
     print("| rank | legibility | prompt |\n|---|---|---|")
     for rank, index in enumerate(order, start=1):
-        dropped = "" if index in kept else " (dropped)"
+        dropped = "" if args.below is None or figures[index] >= args.below else " (dropped)"
         print(f"| {rank} | {figures[index]:.2f} | {rows[index]['text']}{dropped} |")
     print(f"mean legibility {np.mean(figures):.2f}; {len(kept)} of {len(rows)} rows kept")
     return 0

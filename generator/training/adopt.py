@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.pipeline import MODEL_INFO_FILE
-from generator.training.paths import PROVENANCE_FILE, RunPaths
+from generator.training.paths import PROVENANCE_FILE, TRAINED_STAGES, RunPaths
 
 ADOPTED_FILE = "adopted.json"
-ADOPTED_STAGES = ("vqgan", "dalle_bart", "clip", "recogniser")
 CARD_FILE = "MODEL_CARD.md"
 
 
@@ -35,13 +34,13 @@ def adopted_from(stage: Path) -> dict[str, Any] | None:
 
 def adopt_model(paths: RunPaths, source: Path) -> None:
     """Copy `source`'s parts into the run's stages; stages adopted before are left alone."""
-    missing = [name for name in ADOPTED_STAGES if not (source / name / "config.json").exists()]
+    missing = [name for name in TRAINED_STAGES if not (source / name / "config.json").exists()]
     if missing:
         raise AdoptError(f"{source} is not a shipped model: it has no {', '.join(missing)}")
     info_path = source / MODEL_INFO_FILE
     info = json.loads(info_path.read_text("utf-8")) if info_path.exists() else {}
     name = str(info.get("name", source.name))
-    for stage_name in ADOPTED_STAGES:
+    for stage_name in TRAINED_STAGES:
         stage = getattr(paths, stage_name)
         if adopted_from(stage) is not None:
             continue
@@ -65,7 +64,7 @@ def _write_provenance(paths: RunPaths, source: Path, name: str) -> None:
     card = card_path.read_text("utf-8") if card_path.exists() else ""
     account = _section(card, "# ", "## Data") or "(the source model has no model card)"
     parts = _section(card, "## Models", "## Figures")
-    shown = _shown_path(source)
+    shown = shown_path(source)
     text = (
         f"This run started from the shipped model `{name}` (`python -m generator.training adopt "
         f"--from {shown}`): its VQGAN, DalleBart, CLIP and recogniser are that model's, and "
@@ -78,7 +77,7 @@ def _write_provenance(paths: RunPaths, source: Path, name: str) -> None:
     (paths.root / PROVENANCE_FILE).write_text(text, "utf-8")
 
 
-def _shown_path(path: Path) -> str:
+def shown_path(path: Path) -> str:
     """A path as the card shows it: relative to the working directory when inside it, so that
     no machine's own folders end up in a shipped file."""
     try:

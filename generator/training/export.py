@@ -21,12 +21,10 @@ from generator.training.configs import TrainingConfig
 from generator.training.evaluate import CONTACT_SHEET_FILE, METRICS_FILE
 from generator.training.loop import CURVE_FILE, checkpointed_step, planned_steps
 from generator.training.model_card import model_card
-from generator.training.paths import RunPaths
+from generator.training.paths import TRAINED_STAGES, RunPaths
 
 DEFAULT_TARGET = BUILTIN_MODEL_DIR
 MAX_BYTES = 60 * 1024 * 1024
-SUBFOLDERS = ("dalle_bart", "vqgan", "clip", "recogniser")  # the parts of a shipped model
-TRAINED_STAGES = ("dalle_bart", "vqgan", "clip", "recogniser")
 CARD_FILE = "MODEL_CARD.md"
 MODEL_INFO_FILE = "model.json"
 
@@ -43,12 +41,10 @@ def _check_finished(paths: RunPaths, config: TrainingConfig) -> None:
     for name in TRAINED_STAGES:
         stage = getattr(paths, name)
         reached = checkpointed_step(stage)
-        if adopted_from(stage) is not None and reached < 0:
-            continue  # adopted as it was, not trained here
+        adopted_as_it_was = adopted_from(stage) is not None and reached < 0
         wanted = planned_steps(stage, getattr(config, name).optimizer)
-        if reached != wanted:
+        if not adopted_as_it_was and reached != wanted:
             raise ExportError(f"{name} stopped at step {reached} of {wanted}: finish the run first")
-    for name in SUBFOLDERS:
         if not (paths.model / name).is_dir():
             raise ExportError(f"{paths.model / name} is missing: run the 'assemble' step first")
 
@@ -73,7 +69,7 @@ def export_model(
     card = model_card(paths, config, metrics, size, other)
 
     target.mkdir(parents=True, exist_ok=True)
-    for name in SUBFOLDERS:
+    for name in TRAINED_STAGES:
         if (target / name).exists():
             shutil.rmtree(target / name)
         shutil.copytree(paths.model / name, target / name)

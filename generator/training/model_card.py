@@ -10,12 +10,12 @@ from generator.clip import CLIPConfig
 from generator.clip import count_params as count_clip_params
 from generator.dalle_bart import DalleBartConfig
 from generator.dalle_bart import count_params as count_bart_params
-from generator.training.adopt import adopted_from
+from generator.training.adopt import adopted_from, shown_path
 from generator.training.captions import vocabulary
 from generator.training.configs import TrainingConfig
 from generator.training.loop import FITTED_FILE, checkpointed_step, wall_time
 from generator.training.objects import default_objects
-from generator.training.paths import PROVENANCE_FILE, RunPaths
+from generator.training.paths import PROVENANCE_FILE, TRAINED_STAGES, RunPaths
 from generator.training.recogniser import RecogniserConfig
 from generator.training.recogniser import count_params as count_recogniser_params
 from generator.training.splits import held_out
@@ -90,18 +90,17 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
     return "\n".join(lines)
 
 
-TRAINED_HERE = ("recogniser", "vqgan", "dalle_bart", "clip")
-
-
 def _commands(paths: RunPaths, config: TrainingConfig, metrics: dict[str, Any]) -> str:
     """The commands that made the shipped weights: one `all` for a run trained here from
     scratch; for a run that adopted a model, `adopt` and each step that ran after it."""
     size = f"--out DIR --size {config.name}"
-    if not any(adopted_from(getattr(paths, stage)) for stage in TRAINED_HERE):
+    adopted = [record for s in TRAINED_STAGES if (record := adopted_from(getattr(paths, s)))]
+    if not adopted:
         lines = [f"python -m generator.training all {size}"]
     else:
-        lines = [f"python -m generator.training adopt {size} --from generator/weights/default"]
-        for stage in TRAINED_HERE:
+        source = shown_path(Path(adopted[0]["source"]))
+        lines = [f"python -m generator.training adopt {size} --from {source}"]
+        for stage in TRAINED_STAGES:
             directory = getattr(paths, stage)
             if checkpointed_step(directory) < 0:
                 continue

@@ -87,14 +87,16 @@ def claim_run(root: Path, config: TrainingConfig) -> RunPaths:
     return RunPaths(root)
 
 
-FITTED_STAGES = ("recogniser", "vqgan", "dalle_bart", "clip")
+# The stages a run trains, in the pipeline's order; each is also a part of the finished model
+# (its subfolder of DIR/model/ and of generator/weights/default/).
+TRAINED_STAGES = ("recogniser", "vqgan", "dalle_bart", "clip")
 
 
 def _with_fitted_steps(root: Path, described: dict) -> dict:
     """A described configuration with each stage's steps as fitted to a time budget, if it was
     (`--minutes`): such a run's steps come from its `fitted.json`, not from the configuration."""
     result = json.loads(json.dumps(described))
-    for stage in FITTED_STAGES:
+    for stage in TRAINED_STAGES:
         fitted = root / stage / "fitted.json"
         if fitted.exists() and stage in result:
             steps = json.loads(fitted.read_text("utf-8"))["steps"]

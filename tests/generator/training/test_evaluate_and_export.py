@@ -136,10 +136,10 @@ def test_an_adopted_model_keeps_its_parts_and_trains_its_recogniser_further(adop
 
 
 def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_run, tmp_path):
-    _, paths, config = adopted_run
+    source, paths, config = adopted_run
     target = export_model(paths, config, tmp_path / "weights")
     card = (target / CARD_FILE).read_text()
-    assert "python -m generator.training adopt --out DIR --size tiny" in card
+    assert f"python -m generator.training adopt --out DIR --size tiny --from {source}" in card
     assert "python -m generator.training recogniser --out DIR --size tiny" in card
     assert "python -m generator.training vqgan" not in card
     assert "python -m generator.training evaluate --out DIR --size tiny --prompts 4" in card
@@ -162,7 +162,7 @@ def test_an_adopted_run_is_not_shipped_while_a_stage_it_trains_is_unfinished(ado
 
 def test_adopting_needs_a_whole_model_and_a_run_of_its_own(adopted_run, tmp_path):
     source, _, config = adopted_run
-    with pytest.raises(AdoptError, match="has no vqgan, dalle_bart, clip, recogniser"):
+    with pytest.raises(AdoptError, match="has no recogniser, vqgan, dalle_bart, clip"):
         adopt_model(claim_run(tmp_path / "run", config), tmp_path)
     fresh = claim_run(tmp_path / "trained", config)
     (fresh.trained(fresh.vqgan)).mkdir(parents=True)
