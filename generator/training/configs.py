@@ -71,6 +71,11 @@ class CLIPTrainingConfig:
     projection_dim: int
     optimizer: OptimizerConfig
     max_logit_scale: float = 4.6052  # ln(100), CLIP's clamp
+    # From this step on (the ranking phase) every scene comes with a foil, the same scene with
+    # one object swapped, as an extra negative for its caption, and part of the pictures are
+    # degraded as generated ones are; scenes are rendered on the fly. None: no ranking phase.
+    # An adopted CLIP trains this phase only.
+    ranking_from: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -178,6 +183,7 @@ def tiny() -> TrainingConfig:
             ),
             projection_dim=16,
             optimizer=OptimizerConfig(3e-3, 2, 8, 16, weight_decay=0.01, checkpoint_every=4),
+            ranking_from=5,
         ),
         recogniser=RecogniserTrainingConfig(
             widths=(16, 32),
@@ -254,6 +260,7 @@ def small() -> TrainingConfig:
             optimizer=OptimizerConfig(
                 5e-4, 100, 1500, 128, weight_decay=0.05, checkpoint_every=250
             ),
+            ranking_from=1200,
         ),
         recogniser=RecogniserTrainingConfig(
             widths=(32, 64, 128, 192),
@@ -329,6 +336,7 @@ def gpu() -> TrainingConfig:
             optimizer=OptimizerConfig(
                 5e-4, 100, 1500, 128, weight_decay=0.05, checkpoint_every=250
             ),
+            ranking_from=1300,
         ),
         recogniser=RecogniserTrainingConfig(
             widths=(48, 96, 160, 224),

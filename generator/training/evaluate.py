@@ -41,6 +41,7 @@ from generator.text import normalize_text
 from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
 from generator.training.captions import SceneSpec
 from generator.training.configs import TrainingConfig
+from generator.training.foils import scenes_with_foils
 from generator.training.paths import RunPaths, update_model_info
 from generator.training.recogniser import Recogniser, load_recogniser
 from generator.training.splits import (
@@ -122,6 +123,15 @@ def top1_retrieval(clip: CLIP, captions: list[str], images: np.ndarray) -> float
     """Share of images whose own caption (same index) scores highest among all captions."""
     scores = clip.score(captions, images)  # [images, texts]
     return float(np.mean(np.argmax(scores, axis=1) == np.arange(len(captions))))
+
+
+def scene_over_foil(clip: CLIP, count: int, size: int) -> float:
+    """Share of held-out captions CLIP scores higher on their scene than on its foil (the same
+    scene with one object swapped): the choice it makes when it ranks a prompt's candidates."""
+    captions, scenes, foils = scenes_with_foils(0, count, size, split="heldout")
+    own = np.diag(clip.score(captions, scenes))
+    swapped = np.diag(clip.score(captions, foils))
+    return float(np.mean(own > swapped))
 
 
 def generate_one_each(
@@ -261,6 +271,8 @@ def evaluate(paths: RunPaths, config: TrainingConfig) -> dict[str, Any]:
         "vqgan_psnr_scenes": int(config.data.psnr_scenes),
         "codebook": codebook_usage(psnr_codes, models.vqgan.config.n_embed),
         "clip_top1_retrieval_real": top1_retrieval(models.clip, prompts, real),
+        "clip_scene_over_foil": scene_over_foil(models.clip, config.data.psnr_scenes, size),
+        "clip_foil_scenes": int(config.data.psnr_scenes),
         "sampling": dataclasses.asdict(sampling),
         "sampling_validation": tuning,
     }

@@ -34,6 +34,18 @@ def _config(paths: RunPaths, name: str) -> dict[str, Any]:
     return json.loads((paths.model / name / "config.json").read_text("utf-8"))
 
 
+def _foil_sentence(metrics: dict[str, Any]) -> str:
+    """What decides the ranking: whether CLIP tells a scene from the same scene with one object
+    swapped (figures written before this was measured have no such entry)."""
+    share = metrics.get("clip_scene_over_foil")
+    if share is None:
+        return ""
+    return (
+        f", and scores a held-out scene above its foil (the same scene with one object swapped) "
+        f"for {_percent(share)} of {metrics['clip_foil_scenes']} captions"
+    )
+
+
 def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
     bart = DalleBartConfig.from_dict(_config(paths, "dalle_bart"))
     vqgan = VQGANConfig.from_dict(_config(paths, "vqgan"))
@@ -51,6 +63,11 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
         hours = wall_time(directory)[0] / 3600
         if source and stage == "recogniser":
             per_step += ", half of them degraded (the robustness phase)"
+        if source and stage == "clip":
+            per_step += (
+                ", each scene with a foil (one object swapped) as a negative, half of them "
+                "degraded (the ranking phase)"
+            )
         here = f"{steps:,} steps × {batch} {per_step}, {hours * 60:.1f} min"
         return f"{source}, then {here} here" if source else here
 
@@ -305,7 +322,7 @@ and rejects a wrong object (one the scene does not have) in
 VQGAN PSNR on {metrics["vqgan_psnr_scenes"]} held-out scenes: {metrics["vqgan_psnr_heldout_db"]:.1f}
 dB; codebook: {_percent(codebook["codes_used"])} of the codes used, perplexity
 {codebook["perplexity"]:.0f}. CLIP finds the right caption among the {metrics["prompts"]} prompts
-for {_percent(metrics["clip_top1_retrieval_real"])} of the real scenes.
+for {_percent(metrics["clip_top1_retrieval_real"])} of the real scenes{_foil_sentence(metrics)}.
 
 {ablation}
 

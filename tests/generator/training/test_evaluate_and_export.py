@@ -42,6 +42,8 @@ def test_evaluation_reports_legibility_of_every_picture_set_as_shares(finished_r
             assert 0 <= figures[key] <= 1
     assert metrics["vqgan_psnr_heldout_db"] > 0
     assert 0 < metrics["codebook"]["codes_used"] <= 1
+    assert 0 <= metrics["clip_scene_over_foil"] <= 1
+    assert metrics["clip_foil_scenes"] == config.data.psnr_scenes
     trust = metrics["recogniser"]
     assert set(trust) >= {"real", "blurred", "jpeg_q30", "downscaled_2x", "noise_nothing_found"}
     assert (paths.evaluation / CONTACT_SHEET_FILE).stat().st_size > 0
@@ -111,14 +113,15 @@ def test_a_run_stopped_early_is_not_shipped(finished_run, tmp_path):
 
 @pytest.fixture(scope="module")
 def adopted_run(finished_run, tmp_path_factory):
-    """A run that starts from the finished run's shipped model and trains only its recogniser
-    further (the robustness phase), as the shipped model's CPU step did."""
+    """A run that starts from the finished run's shipped model and trains its recogniser (the
+    robustness phase) and its CLIP (the ranking phase) further, as the shipped model's CPU steps
+    did."""
     source_paths, config = finished_run
     source = export_model(source_paths, config, tmp_path_factory.mktemp("shipped") / "weights")
     paths = claim_run(tmp_path_factory.mktemp("adopted-run"), config)
     adopt_model(paths, source)
     fewer = dataclasses.replace(config, evaluation_prompts=4)
-    run_steps(["recogniser", "assemble", "evaluate"], paths, fewer, stop_after=None)
+    run_steps(["recogniser", "clip", "assemble", "evaluate"], paths, fewer, stop_after=None)
     return source, paths, config
 
 
@@ -126,13 +129,16 @@ def _params(directory):
     return flatten_params(read_params(directory / PARAMS_NAME))
 
 
-def test_an_adopted_model_keeps_its_parts_and_trains_its_recogniser_further(adopted_run):
+def test_an_adopted_model_keeps_its_parts_and_trains_only_the_asked_ones_further(adopted_run):
     source, paths, _ = adopted_run
-    for part in ("dalle_bart", "vqgan", "clip"):
+    for part in ("dalle_bart", "vqgan"):
         ours, theirs = _params(paths.model / part), _params(source / part)
         assert all(np.array_equal(ours[name], theirs[name]) for name in theirs)
-    ours, theirs = _params(paths.model / "recogniser"), _params(source / "recogniser")
-    assert any(not np.array_equal(ours[name], theirs[name]) for name in theirs)
+    for part in ("recogniser", "clip"):
+        ours, theirs = _params(paths.model / part), _params(source / part)
+        assert any(not np.array_equal(ours[name], theirs[name]) for name in theirs)
+    clip_log = (paths.clip / "metrics.jsonl").read_text()
+    assert "beats_foil" in clip_log  # an adopted CLIP trains the ranking phase from its start
 
 
 def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_run, tmp_path):
@@ -141,11 +147,14 @@ def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_r
     card = (target / CARD_FILE).read_text()
     assert f"python -m generator.training adopt --out DIR --size tiny --from {source}" in card
     assert "python -m generator.training recogniser --out DIR --size tiny" in card
+    assert "python -m generator.training clip --out DIR --size tiny" in card
     assert "python -m generator.training vqgan" not in card
     assert "python -m generator.training evaluate --out DIR --size tiny --prompts 4" in card
     assert "adopted from `sixfold-emoji-tiny` (see above), then 8 steps" in card
     assert "> # Sixfold built-in model: `sixfold-emoji-tiny`" in card  # the source's own account
     assert "On 4 held-out prompts" in card
+    assert "scores a held-out scene above its foil" in card
+    assert "each scene with a foil (one object swapped) as a negative" in card
     assert (target / "training" / "recogniser_loss.png").exists()
     assert Generator(target, batch_size=2).generate("a cat", candidates=2, keep=1, seed=0).kept
 

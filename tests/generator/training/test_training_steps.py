@@ -22,6 +22,7 @@ from generator.training import (
 from generator.training.bpe import train_bart_tokenizer, train_clip_tokenizer
 from generator.training.captions import SETTINGS, parse_caption
 from generator.training.dataset import SceneSet
+from generator.training.foils import scenes_with_foils
 from generator.training.objects import default_objects
 from generator.training.optim import make_optimizer, strong_types
 from generator.training.recogniser import RecogniserConfig, init_params
@@ -140,6 +141,26 @@ def test_clip_steps_lower_the_loss(scenes, tmp_path):
         params, opt_state, metrics = step(params, opt_state, *batch)
         losses.append(float(metrics["loss"]))
     assert losses[-1] < 0.8 * losses[0], losses
+
+
+def test_clip_ranking_steps_teach_each_caption_its_scene_over_its_foil(scenes, tmp_path):
+    ranking_captions = scenes_with_foils(0, 8, SIZE)[0]
+    train_clip_tokenizer(scenes.captions + ranking_captions, tmp_path, vocab_size=500)
+    tokenizer = load_clip_tokenizer(tmp_path)
+    model_config = tiny_clip_config(len(tokenizer), image_size=SIZE)
+    optimizer = _optimizer()
+    step = train_clip.make_train_step(model_config, configs.tiny().clip, optimizer)
+    params = strong_types(init_clip(model_config, jax.random.key(0)).params)
+    opt_state = optimizer.init(params)
+    ids, mask, pixels = train_clip.ranking_batch(tokenizer, 32, 0, 8, SIZE, seed=0)
+    assert ids.shape[0] == 8 and pixels.shape[0] == 16  # eight scenes, then their eight foils
+    losses, beaten = [], []
+    for _ in range(3 * STEPS):
+        params, opt_state, metrics = step(params, opt_state, ids, mask, pixels)
+        losses.append(float(metrics["loss"]))
+        beaten.append(float(metrics["beats_foil"]))
+    assert losses[-1] < 0.8 * losses[0], losses
+    assert beaten[-1] > beaten[0] and beaten[-1] >= 0.75, beaten
 
 
 def test_clip_pixels_match_the_pipeline_preprocessing(scenes, tmp_path):
