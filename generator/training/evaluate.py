@@ -127,7 +127,8 @@ def top1_retrieval(clip: CLIP, captions: list[str], images: np.ndarray) -> float
 
 def scene_over_foil(clip: CLIP, count: int, size: int) -> float:
     """Share of held-out captions CLIP scores higher on their scene than on its foil (the same
-    scene with one object swapped): the choice it makes when it ranks a prompt's candidates."""
+    scene with one object swapped, or its objects smeared): the choice it makes when it ranks a
+    prompt's candidates."""
     captions, scenes, foils = scenes_with_foils(0, count, size, split="heldout")
     own = np.diag(clip.score(captions, scenes))
     swapped = np.diag(clip.score(captions, foils))

@@ -41,7 +41,8 @@ def _foil_sentence(metrics: dict[str, Any]) -> str:
     if share is None:
         return ""
     return (
-        f", and scores a held-out scene above its foil (the same scene with one object swapped) "
+        f", and scores a held-out scene above its foil (the same scene with one object swapped "
+        f"or its objects smeared) "
         f"for {_percent(share)} of {metrics['clip_foil_scenes']} captions"
     )
 
@@ -65,8 +66,8 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
             per_step += ", half of them degraded (the robustness phase)"
         if source and stage == "clip":
             per_step += (
-                ", each scene with a foil (one object swapped) as a negative, half of them "
-                "degraded (the ranking phase)"
+                ", each scene with a foil (one object swapped, or the objects smeared) as a "
+                "negative, half of them degraded (the ranking phase)"
             )
         here = f"{steps:,} steps × {batch} {per_step}, {hours * 60:.1f} min"
         return f"{source}, then {here} here" if source else here

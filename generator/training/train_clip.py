@@ -7,9 +7,10 @@ the other captions of the batch, and every caption its own scene. The temperatur
 training size), so the ranker sees at run time what it saw in training.
 
 The ranking phase (from `ranking_from`, or the whole run for a CLIP adopted from a shipped model)
-adds a foil for every scene: the same scene with one object swapped (`foils.py`), a negative
-its caption must score below its own scene. That is the choice CLIP makes in the pipeline: among
-pictures of one prompt that share its setting, which shows the prompted objects. Half the
+adds a foil for every scene (`foils.py`): the same scene with one object swapped, or with its
+objects smeared into blobs, a negative its caption must score below its own scene. That is the
+choice CLIP makes in the pipeline: among pictures of one prompt that share its setting, which
+shows the prompted objects. Half the
 scene-and-foil pairs are degraded alike (blur, JPEG, downscaling, noise), as generated pictures
 are soft; there are no flips, since captions say left and right.
 """

@@ -154,7 +154,7 @@ def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_r
     assert "> # Sixfold built-in model: `sixfold-emoji-tiny`" in card  # the source's own account
     assert "On 4 held-out prompts" in card
     assert "scores a held-out scene above its foil" in card
-    assert "each scene with a foil (one object swapped) as a negative" in card
+    assert "each scene with a foil (one object swapped, or the objects smeared)" in card
     assert (target / "training" / "recogniser_loss.png").exists()
     assert Generator(target, batch_size=2).generate("a cat", candidates=2, keep=1, seed=0).kept
 
