@@ -252,6 +252,16 @@ def _vocabulary_section() -> str:
     )
 
 
+def _hardware(paths: RunPaths) -> str:
+    """The machine of the run's training: that of the first stage it trained itself (an
+    adopting run may train any one of them)."""
+    for stage in TRAINED_STAGES:
+        hardware = wall_time(getattr(paths, stage))[1]
+        if hardware != "unknown":
+            return hardware
+    return "unknown"
+
+
 def model_card(
     paths: RunPaths,
     config: TrainingConfig,
@@ -260,7 +270,7 @@ def model_card(
     other: dict[str, Any] | None = None,
 ) -> str:
     held = held_out()
-    hardware = wall_time(paths.recogniser)[1]  # a stage every run trains itself
+    hardware = _hardware(paths)
     timings_path = paths.root / "timings.json"
     timings = json.loads(timings_path.read_text("utf-8")) if timings_path.exists() else {}
     steps_time = (

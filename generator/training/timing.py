@@ -18,6 +18,7 @@ from generator.dalle_bart import DalleBartConfig, init_dalle_bart
 from generator.training import train_clip, train_dalle_bart, train_recogniser, train_vqgan
 from generator.training.codes import ENCODE_BATCH
 from generator.training.configs import TrainingConfig
+from generator.training.foils import scenes_with_foils
 from generator.training.optim import make_optimizer, strong_types
 from generator.training.recogniser import init_params
 from generator.training.splits import draw_samples
@@ -79,7 +80,8 @@ def _dalle_bart(config: TrainingConfig, repeats: int) -> tuple[float, float]:
     return _time(run, repeats)
 
 
-def _clip(config: TrainingConfig, repeats: int) -> tuple[float, float]:
+def _clip(config: TrainingConfig, repeats: int, ranking: bool = False) -> tuple[float, float]:
+    """A CLIP step; `ranking`: a ranking-phase step, its scenes and foils rendered in it."""
     settings = config.clip
     model_config = CLIPConfig(
         text_config=CLIPTextConfig(vocab_size=config.data.clip_vocab_size, **settings.text),
@@ -94,13 +96,20 @@ def _clip(config: TrainingConfig, repeats: int) -> tuple[float, float]:
     length = model_config.text_config.max_position_embeddings
     ids = np.arange(batch * length, dtype=np.int32).reshape(batch, length) % 500
     mask = np.ones_like(ids)
-    pixels = np.random.default_rng(0).normal(size=(batch, 3, size, size)).astype(np.float32)
+    images = 2 * batch if ranking else batch  # a ranking step has a foil for every scene
+    pixels = np.random.default_rng(0).normal(size=(images, 3, size, size)).astype(np.float32)
 
     def run() -> Any:
+        if ranking:
+            scenes_with_foils(0, batch, size)
         state[0], state[1], metrics = step(*state, ids, mask, pixels)
         return metrics["loss"]
 
     return _time(run, repeats)
+
+
+def _clip_ranking(config: TrainingConfig, repeats: int) -> tuple[float, float]:
+    return _clip(config, repeats, ranking=True)
 
 
 def _recogniser(config: TrainingConfig, repeats: int) -> tuple[float, float]:
@@ -137,13 +146,16 @@ def measure(config: TrainingConfig, repeats: int = 3) -> list[tuple[str, float, 
     """Rows of (stage, compile seconds, seconds per unit, units in the run)."""
     data = config.data
     per_batch_encode = data.train_scenes / ENCODE_BATCH
+    clip_steps, ranking_from = config.clip.optimizer.steps, config.clip.ranking_from
+    ranking_steps = 0 if ranking_from is None else max(clip_steps - ranking_from, 0)
     stages = [
         ("render scenes (per 200)", _render, data.train_scenes / 200),
         ("recogniser step", _recogniser, config.recogniser.optimizer.steps),
         ("vqgan step", _vqgan, config.vqgan.optimizer.steps),
         (f"encode (per {ENCODE_BATCH} scenes)", _encode, per_batch_encode),
         ("dalle_bart step", _dalle_bart, config.dalle_bart.optimizer.steps),
-        ("clip step", _clip, config.clip.optimizer.steps),
+        ("clip step", _clip, clip_steps - ranking_steps),
+        ("clip ranking step", _clip_ranking, ranking_steps),
     ]
     rows = []
     for name, function, units in stages:

@@ -153,6 +153,7 @@ def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_r
     assert "adopted from `sixfold-emoji-tiny` (see above), then 8 steps" in card
     assert "> # Sixfold built-in model: `sixfold-emoji-tiny`" in card  # the source's own account
     assert "On 4 held-out prompts" in card
+    assert "Hardware: unknown" not in card  # the machine of the stages it trained
     assert "scores a held-out scene above its foil" in card
     assert "each scene with a foil (one object swapped, or the objects smeared)" in card
     assert (target / "training" / "recogniser_loss.png").exists()
