@@ -8,6 +8,7 @@ the number of steps) without compiling the step again: the value changes, not th
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Any
 
@@ -18,6 +19,17 @@ import optax
 from generator.training.configs import OptimizerConfig
 
 FINAL_SHARE = 0.1  # the cosine ends at this share of the peak rate
+ADOPTED_WARMUP_STEPS = 20  # weights adopted from a shipped model need only a short warm-up
+
+
+def adopted_schedule(config: OptimizerConfig, rate_share: float) -> OptimizerConfig:
+    """The schedule of a stage that goes on from adopted weights: its peak at `rate_share` of
+    the configured one, a short warm-up."""
+    return dataclasses.replace(
+        config,
+        learning_rate=config.learning_rate * rate_share,
+        warmup_steps=min(config.warmup_steps, ADOPTED_WARMUP_STEPS),
+    )
 
 
 def _decay_mask(params: Any) -> Any:

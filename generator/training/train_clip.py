@@ -17,7 +17,6 @@ are soft; there are no flips, since captions say left and right.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
@@ -46,7 +45,7 @@ from generator.training.configs import CLIPTrainingConfig, TrainingConfig
 from generator.training.dataset import SceneSet, load_scenes
 from generator.training.foils import scenes_with_foils
 from generator.training.loop import TrainingStateError, TrainState, run_loop
-from generator.training.optim import make_optimizer, strong_types
+from generator.training.optim import adopted_schedule, make_optimizer, strong_types
 from generator.training.paths import RunPaths
 from generator.training.train_recogniser import degrade
 
@@ -55,7 +54,6 @@ RANKING_DEGRADED_SHARE = 0.5
 # far from converged (it retrieved the right caption among 100 for 20% of real scenes), so not
 # at the schedule's end rate as the adopted recogniser does, and not at the full peak either.
 ADOPTED_RATE_SHARE = 0.5
-ADOPTED_WARMUP_STEPS = 20
 
 
 def clip_config(config: TrainingConfig, tokenizer: Tokenizer) -> CLIPConfig:
@@ -146,13 +144,14 @@ def ranking_batch(
     return ids, mask, pixel_values(np.concatenate([scenes, foils]))
 
 
-def adopted_clip(stage: Path, model_config: CLIPConfig) -> CLIP | None:
-    """The CLIP adopted from a shipped model (`adopt`), which training goes on from; None when
-    the stage was not adopted."""
+def adopted_clip(stage: Path, config: TrainingConfig) -> CLIP | None:
+    """The CLIP adopted from a shipped model (`adopt`, with its tokenizer, float32), which
+    training goes on from; None when the stage was not adopted."""
     if adopted_from(stage) is None:
         return None
     model = load_clip(RunPaths.trained(stage))
-    if model.config.to_dict() != model_config.to_dict():
+    expected = None if model.tokenizer is None else clip_config(config, model.tokenizer)
+    if expected is None or model.config.to_dict() != expected.to_dict():
         raise TrainingStateError(
             f"the adopted CLIP in {stage} has another shape than this configuration's; "
             "adopt into a run of the configuration it was trained with"
@@ -174,11 +173,9 @@ def train_clip(
     """
     settings = config.clip
     size = config.data.image_size
-    adopted = None
-    if adopted_from(paths.clip) is not None:
-        tokenizer_dir = paths.trained(paths.clip)
-        tokenizer = load_clip_tokenizer(tokenizer_dir)
-        adopted = adopted_clip(paths.clip, clip_config(config, tokenizer))
+    adopted = adopted_clip(paths.clip, config)
+    if adopted is not None and adopted.tokenizer is not None:
+        tokenizer_dir, tokenizer = paths.trained(paths.clip), adopted.tokenizer
     else:
         tokenizer_dir = paths.clip_tokenizer
         tokenizer = load_clip_tokenizer(tokenizer_dir)
@@ -192,11 +189,7 @@ def train_clip(
             raise ValueError(f"some captions are longer than CLIP's {max_length} tokens")
     schedule = settings.optimizer
     if adopted is not None:
-        schedule = dataclasses.replace(
-            schedule,
-            learning_rate=schedule.learning_rate * ADOPTED_RATE_SHARE,
-            warmup_steps=min(schedule.warmup_steps, ADOPTED_WARMUP_STEPS),
-        )
+        schedule = adopted_schedule(schedule, ADOPTED_RATE_SHARE)
     optimizer = make_optimizer(schedule)
     train_step = make_train_step(model_config, settings, optimizer)
     key = jax.random.fold_in(jax.random.key(config.seed), 4)
@@ -205,9 +198,7 @@ def train_clip(
         if adopted is None:
             params = strong_types(init_clip(model_config, key).params)
         else:
-            params = strong_types(
-                jax.tree_util.tree_map(lambda leaf: jnp.asarray(leaf, jnp.float32), adopted.params)
-            )
+            params = strong_types(adopted.params)
         return TrainState(0, params, optimizer.init(params))
 
     def in_ranking_phase(index: int) -> bool:

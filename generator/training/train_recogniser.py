@@ -11,7 +11,6 @@ pictures of pure noise and a wrong object per scene (it must say "not there").
 
 from __future__ import annotations
 
-import dataclasses
 import io
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -30,7 +29,7 @@ from generator.training.configs import TrainingConfig
 from generator.training.dataset import load_scenes
 from generator.training.loop import TrainingStateError, TrainState, run_loop
 from generator.training.objects import default_objects
-from generator.training.optim import FINAL_SHARE, make_optimizer, strong_types
+from generator.training.optim import FINAL_SHARE, adopted_schedule, make_optimizer, strong_types
 from generator.training.paths import RunPaths
 from generator.training.recogniser import (
     PRESENT,
@@ -111,7 +110,6 @@ def make_train_step(model: RecogniserConfig, optimizer: optax.GradientTransforma
     return step
 
 
-ADOPTED_WARMUP_STEPS = 20
 NOISE_SHARE = 1 / 32  # pictures of pure noise in a batch: no object, no setting
 DEGRADED_SHARE = 0.5
 
@@ -208,12 +206,8 @@ def train_recogniser(
 
     schedule = settings_config.optimizer
     if adopted is not None:
-        # Going on from trained weights: the rate its own schedule ended at, a short warm-up.
-        schedule = dataclasses.replace(
-            schedule,
-            learning_rate=schedule.learning_rate * FINAL_SHARE,
-            warmup_steps=min(schedule.warmup_steps, ADOPTED_WARMUP_STEPS),
-        )
+        # Going on from trained weights: the rate its own schedule ended at.
+        schedule = adopted_schedule(schedule, FINAL_SHARE)
     optimizer = make_optimizer(schedule)
     train_step = make_train_step(model, optimizer)
     key = jax.random.fold_in(jax.random.key(config.seed), 5)

@@ -155,7 +155,7 @@ def test_clip_ranking_steps_teach_each_caption_its_scene_over_its_foil(scenes, t
     ids, mask, pixels = train_clip.ranking_batch(tokenizer, 32, 0, 8, SIZE, seed=0)
     assert ids.shape[0] == 8 and pixels.shape[0] == 16  # eight scenes, then their eight foils
     losses, beaten = [], []
-    for _ in range(3 * STEPS):
+    for _ in range(STEPS):
         params, opt_state, metrics = step(params, opt_state, ids, mask, pixels)
         losses.append(float(metrics["loss"]))
         beaten.append(float(metrics["beats_foil"]))
