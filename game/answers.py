@@ -103,6 +103,9 @@ async def score(answer: str, guess: str) -> GuessScore:
     global _loaded
     active = _loaded if _loaded is not None else await asyncio.to_thread(scorer)
     _loaded = active
+    known = active.scored(answer, guess)  # a guess many players make: no thread, no batch
+    if known is not None:
+        return known
     if conf.batching_enabled():
         return await batcher_for_loop(active.score_many).score(answer, guess)
     return await asyncio.to_thread(active.score, answer, guess)

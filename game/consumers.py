@@ -52,12 +52,18 @@ def _player_of(scope: dict[str, Any]) -> uuid.UUID | None:
 
 
 class PlayConsumer(AsyncJsonWebsocketConsumer):
+    """One page's socket. Tabs of one player on one puzzle keep in step through the player's
+    group; a tab that has never heard of another sends its guesses to nobody but itself, so a
+    player with one tab (almost everyone) costs the channel layer nothing per guess."""
+
     puzzle: Puzzle
     player: uuid.UUID
     joined: list[str]
+    other_tabs: bool  # another tab of this player on this puzzle has said hello
+    guesses_seen: int  # guesses in the last state this tab sent to its page
 
     async def connect(self) -> None:
-        self.joined = []
+        self.joined, self.other_tabs, self.guesses_seen = [], False, 0
         await self.accept()
         number = int(self.scope["url_route"]["kwargs"]["number"])
         try:
@@ -72,10 +78,12 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
                 await self._fail(NO_PUZZLE, "no_puzzle", f"There is no puzzle #{number} to play.")
                 return
             self.puzzle, self.player = opening.puzzle, player
+            self.guesses_seen = len(opening.state["guesses"])
             async with _group_calls():
                 for group in (group_name(number), services.player_group(player, number)):
                     await self.channel_layer.group_add(group, self.channel_name)
                     self.joined.append(group)
+            await self._say_hello(reply=False)
         except outages.SERVICE_ERRORS as error:
             # The page backs off and plays over HTTP meanwhile (close code UNAVAILABLE).
             outages.report("socket connect", error)
@@ -145,8 +153,9 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         except GuessRejected as rejected:
             await self._error(rejected.code, rejected.message, reply_id)
             return
+        self.guesses_seen = len(outcome.state["guesses"])
         await self.send_json(protocol.state_frame(outcome.state, reply_id, outcome.duplicate))
-        if not outcome.duplicate:
+        if not outcome.duplicate and self.other_tabs:
             try:
                 await services.broadcast_player_update(
                     self.player, self.puzzle.number, self.channel_name
@@ -161,8 +170,38 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         if event.get("sender") != self.channel_name:  # another tab of this player guessed
             await self._send_state()
 
+    async def tab_hello(self, event: dict[str, Any]) -> None:
+        """Another tab of this player opened, or answers this one's hello. Until the hellos
+        have crossed, neither tab sent the other its guesses: the newer tab, on the answer,
+        compares how far each has seen the game, and the one behind reads it again."""
+        sender = event.get("sender")
+        if sender == self.channel_name or not isinstance(sender, str):
+            return
+        self.other_tabs = True
+        if not event.get("reply"):
+            await self._say_hello(reply=True)
+            return
+        theirs = event.get("guesses", 0)
+        if theirs > self.guesses_seen:
+            await self._send_state()
+        elif theirs < self.guesses_seen:
+            await self.channel_layer.send(
+                sender, {"type": "player.update", "sender": self.channel_name}
+            )
+
+    async def _say_hello(self, reply: bool) -> None:
+        """Tells the player's other tabs that this one is here, and how many guesses its page
+        shows (a consumer handles one message at a time: a tab that answers has finished
+        storing every guess it counted)."""
+        hello = {"sender": self.channel_name, "reply": reply, "guesses": self.guesses_seen}
+        try:
+            await services.greet_other_tabs(self.player, self.puzzle.number, hello)
+        except outages.SERVICE_ERRORS as error:  # the tabs then stay in step on reload only
+            outages.report("socket hello", error)
+
     async def _send_state(self, guess_id: str | None = None, duplicate: bool = False) -> None:
         state = await in_db_thread(services.game_state)(self.puzzle, self.player, self._site_url())
+        self.guesses_seen = len(state["guesses"])
         await self.send_json(protocol.state_frame(state, guess_id, duplicate))
 
     async def _error(self, code: str, message: str, guess_id: str | None) -> None:

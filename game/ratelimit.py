@@ -1,8 +1,8 @@
 """Fixed-window rate limits and "seen before" marks.
 
 Limits that every server process must share (a player's guesses, guess ids seen) live in Redis
-when REDIS_URL is set, each an atomic INCR or SET NX straight from the event loop (Django's async
-cache would run a non-atomic get-then-set through the one shared database thread). Without
+when REDIS_URL is set, counted atomically straight from the event loop, a guess in one round
+trip (Django's async cache would run a non-atomic get-then-set through a database thread). Without
 Redis (the embedded, single-process set-up), and for limits of one WebSocket (which lives in one
 process), they are counted in this process.
 """
@@ -27,8 +27,9 @@ class Counters(Protocol):
     async def hit(self, key: str, ttl: int) -> int:
         """Counts one hit on `key` (created with a life of `ttl` s); returns the count."""
 
-    async def first(self, key: str, ttl: int) -> bool:
-        """True only the first time `key` is seen within `ttl` s."""
+    async def hit_if_first(self, seen: str, key: str, ttl: int) -> int:
+        """Counts one hit on `key` only the first time `seen` is seen (both with a life of
+        `ttl` s); returns the count, or 0 when `seen` had been seen."""
 
 
 class LocalCounters:
@@ -48,8 +49,8 @@ class LocalCounters:
         self._counts[key] = (count + 1, expires)
         return count + 1
 
-    async def first(self, key: str, ttl: int) -> bool:
-        return await self.hit(key, ttl) == 1
+    async def hit_if_first(self, seen: str, key: str, ttl: int) -> int:
+        return await self.hit(key, ttl) if await self.hit(seen, ttl) == 1 else 0
 
     def _prune(self, now: float) -> None:
         # Expired windows are dropped once a second, so that memory follows the active players.
@@ -57,6 +58,16 @@ class LocalCounters:
             return
         self._next_prune = now + 1.0
         self._counts = {k: v for k, v in self._counts.items() if v[1] > now}
+
+
+# One round trip for a guess's two counters: mark its id seen, and count it against the
+# player's limit only if the id is new.
+_HIT_IF_FIRST = """
+if not redis.call('SET', KEYS[1], 1, 'EX', ARGV[1], 'NX') then return 0 end
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+return count
+"""
 
 
 class RedisCounters:
@@ -67,6 +78,7 @@ class RedisCounters:
             url, max_connections=REDIS_CONNECTIONS, timeout=10
         )
         self._client = aioredis.Redis(connection_pool=pool)
+        self._hit_if_first = self._client.register_script(_HIT_IF_FIRST)
 
     async def hit(self, key: str, ttl: int) -> int:
         async with self._client.pipeline(transaction=True) as pipe:
@@ -75,8 +87,8 @@ class RedisCounters:
             count, _ = await pipe.execute()
         return int(count)
 
-    async def first(self, key: str, ttl: int) -> bool:
-        return bool(await self._client.set(key, 1, ex=ttl, nx=True))
+    async def hit_if_first(self, seen: str, key: str, ttl: int) -> int:
+        return int(await self._hit_if_first(keys=[seen, key], args=[ttl]))
 
 
 # Redis clients belong to the event loop that made them (tests run each in a loop of its own, a
@@ -100,17 +112,30 @@ def shared_counters() -> Counters:
     return found
 
 
+def _window_key(key: str, now: float, window: int) -> str:
+    return f"sixfold:rate:{key}:{int(now // window)}"
+
+
+def _wait(count: int, limit: int, now: float, window: int) -> int:
+    """0 within the limit, else the seconds until the window ends."""
+    return 0 if count <= limit else max(1, math.ceil(window - now % window))
+
+
 async def seconds_to_wait(key: str, limit: int, window: int, shared: bool = True) -> int:
     """Counts one hit on `key`; 0 when within `limit` hits per `window` seconds, else how long
     until the window ends. `shared=False` for a limit of something that lives in one process."""
     now = time.time()
     counters = shared_counters() if shared else _LOCAL
-    count = await counters.hit(f"sixfold:rate:{key}:{int(now // window)}", window + 1)
-    if count <= limit:
-        return 0
-    return max(1, math.ceil(window - now % window))
+    count = await counters.hit(_window_key(key, now, window), window + 1)
+    return _wait(count, limit, now, window)
 
 
-async def first_sighting(key: str, window: int) -> bool:
-    """True the first time `key` is seen within `window` seconds (an atomic add)."""
-    return await shared_counters().first(f"sixfold:seen:{key}", window + 1)
+async def seconds_to_wait_once(seen: str, key: str, limit: int, window: int) -> int:
+    """As `seconds_to_wait` on the shared counters, but a hit counts only the first time `seen`
+    is seen within the window (copies of one guess resent by a page use up nothing); one
+    atomic trip to Redis."""
+    now = time.time()
+    count = await shared_counters().hit_if_first(
+        f"sixfold:seen:{seen}", _window_key(key, now, window), window + 1
+    )
+    return _wait(count, limit, now, window)

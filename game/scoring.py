@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from typing import Literal
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Generic, Literal, TypeVar
 
 import numpy as np
 
@@ -21,20 +21,23 @@ from game.lexicon import Lexicon, get_lexicon
 from game.marking import GuessScore, build_score
 from game.words import tokens
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
-class _LRU:
+
+class _LRU(Generic[K, V]):
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self.items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.items: OrderedDict[K, V] = OrderedDict()
 
-    def get(self, key: str) -> np.ndarray | None:
-        vector = self.items.get(key)
-        if vector is not None:
+    def get(self, key: K) -> V | None:
+        value = self.items.get(key)
+        if value is not None:
             self.items.move_to_end(key)
-        return vector
+        return value
 
-    def put(self, key: str, vector: np.ndarray) -> None:
-        self.items[key] = vector
+    def put(self, key: K, value: V) -> None:
+        self.items[key] = value
         self.items.move_to_end(key)
         while len(self.items) > self.capacity:
             self.items.popitem(last=False)
@@ -42,7 +45,8 @@ class _LRU:
 
 class Scorer:
     """Scores guesses with an embedder and WordNet, embedding each distinct word or text once
-    (an LRU cache).
+    and scoring each distinct guess at an answer once (LRU caches: many players send the same
+    guesses, "a dog", "a cat in the snow").
 
     With `cache=False` every word and text is embedded again on every call (the benchmark's
     baseline).
@@ -59,15 +63,33 @@ class Scorer:
         # WordNet, read once per process; None scores with the word embedding alone.
         self.lexicon = get_lexicon() if lexicon == "default" else lexicon
         self.cache_enabled = cache
-        self._words = _LRU(capacity)
-        self._texts = _LRU(capacity // 5)
+        self._words: _LRU[str, np.ndarray] = _LRU(capacity)
+        self._texts: _LRU[str, np.ndarray] = _LRU(capacity // 5)
+        self._scores: _LRU[tuple[str, str], GuessScore] = _LRU(capacity // 5)
         self._lock = threading.Lock()
 
     def score(self, answer: str, guess: str) -> GuessScore:
         return self.score_many([(answer, guess)])[0]
 
+    def scored(self, answer: str, guess: str) -> GuessScore | None:
+        """The score of this guess at this answer if it was made before (cheap: no model)."""
+        if not self.cache_enabled:
+            return None
+        with self._lock:
+            return self._scores.get((answer, guess))
+
     def score_many(self, pairs: Sequence[tuple[str, str]]) -> list[GuessScore]:
         """Scores several (answer, guess) pairs with one model call for everything new."""
+        known = {pair: self.scored(*pair) for pair in pairs}
+        fresh = [pair for pair, score in known.items() if score is None]
+        made = dict(zip(fresh, self._score_fresh(fresh), strict=True)) if fresh else {}
+        if self.cache_enabled:
+            with self._lock:
+                for pair, score in made.items():
+                    self._scores.put(pair, score)
+        return [known[pair] or made[pair] for pair in pairs]
+
+    def _score_fresh(self, pairs: Sequence[tuple[str, str]]) -> list[GuessScore]:
         texts = [text for pair in pairs for text in pair]
         words = [t.key for text in texts for t in tokens(text) if not t.is_function_word]
         vectors = self._vectors(texts, words)

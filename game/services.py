@@ -330,9 +330,8 @@ async def submit_guess(
     limit, window = conf.guess_rate()
     # Only a guess id seen for the first time counts: resent copies of one guess (a page
     # retrying over HTTP while the socket answer is on its way) must not use up the limit.
-    first_sighting = await ratelimit.first_sighting(f"guess-id:{player}:{client_id}", window)
-    wait = (
-        await ratelimit.seconds_to_wait(f"guess:{player}", limit, window) if first_sighting else 0
+    wait = await ratelimit.seconds_to_wait_once(
+        f"guess-id:{player}:{client_id}", f"guess:{player}", limit, window
     )
     if wait:
         raise GuessRejected(
@@ -344,6 +343,13 @@ async def submit_guess(
     if outcome.counts_changed:
         notifier().notify(puzzle.pk, puzzle.number)
     return outcome
+
+
+async def greet_other_tabs(player: uuid.UUID, number: int, hello: dict[str, Any]) -> None:
+    """Says to the player's tabs on this puzzle that one more is open (see PlayConsumer)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        await layer.group_send(player_group(player, number), {"type": "tab.hello", **hello})
 
 
 async def broadcast_player_update(player: uuid.UUID, number: int, sender: str) -> None:

@@ -82,6 +82,30 @@ async def test_it_tells_the_other_tabs_and_the_other_players(puzzle_tx: Puzzle) 
         await socket.disconnect()
 
 
+async def test_a_tab_opened_later_keeps_the_first_one_in_step(puzzle_tx: Puzzle) -> None:
+    # A tab sends its guesses to the player's other tabs only once it has heard of them: the
+    # one opened later says hello, the first answers, and both then know.
+    cookie = await _cookie()
+    first = await opened(puzzle_tx.number, cookie)
+    later = await opened(puzzle_tx.number, cookie)
+    await later.send_json_to({"type": "guess", "id": str(uuid.uuid4()), "text": "two penguins"})
+    assert len((await _next_of(later, "state"))["state"]["guesses"]) == 1
+    assert len((await _next_of(first, "state"))["state"]["guesses"]) == 1
+    await first.send_json_to({"type": "guess", "id": str(uuid.uuid4()), "text": ANSWER})
+    assert (await _next_of(first, "state"))["state"]["status"] == "won"
+    assert (await _next_of(later, "state"))["state"]["status"] == "won"
+    for socket in (first, later):
+        await socket.disconnect()
+
+
+async def test_a_tab_alone_gets_one_answer_per_guess(puzzle_tx: Puzzle) -> None:
+    socket = await opened(puzzle_tx.number, await _cookie())
+    await socket.send_json_to({"type": "guess", "id": str(uuid.uuid4()), "text": "two penguins"})
+    assert (await _next_of(socket, "state"))["id"] is not None
+    assert "state" not in await _frames_until_quiet(socket)
+    await socket.disconnect()
+
+
 async def test_it_refuses_sockets_from_other_sites(puzzle_tx: Puzzle) -> None:
     socket, connected, _ = await open_socket(
         puzzle_tx.number, await _cookie(), origin=b"https://evil.example"
@@ -140,6 +164,14 @@ async def _next_of(socket: WebsocketCommunicator, kind: str) -> dict[str, Any]:
         if frame["type"] == kind:
             return frame
     raise AssertionError(f"no {kind} frame came")
+
+
+async def _frames_until_quiet(socket: WebsocketCommunicator) -> list[str]:
+    """The kinds of the frames that come until nothing has come for half a second."""
+    kinds = []
+    while not await socket.receive_nothing(timeout=0.5):
+        kinds.append((await socket.receive_json_from())["type"])
+    return kinds
 
 
 async def test_a_page_that_is_gone_when_a_push_comes_leaves_its_groups(

@@ -155,6 +155,29 @@ def test_it_embeds_each_distinct_word_once(scorer: Scorer) -> None:
     assert a.similarity == pytest.approx(b.similarity, abs=0.2)
 
 
+def test_a_guess_made_again_is_scored_from_memory_with_the_same_result(scorer: Scorer) -> None:
+    calls: list[list[str]] = []
+
+    class CountingEmbedder:
+        def encode(self, texts: list[str]) -> np.ndarray:
+            calls.append(list(texts))
+            return scorer.embedder.encode(texts)
+
+    cached = Scorer(CountingEmbedder())
+    first = cached.score(ANSWER, "a penguin on the sand")
+    assert cached.scored(ANSWER, "a penguin on the sand") == first
+    made = len(calls)
+    # Two players send it again in one batch, next to a new guess and another answer.
+    again = cached.score_many(
+        [(ANSWER, "a penguin on the sand"), ("a red kite", "a penguin on the sand")] * 2
+    )
+    assert again[0] == again[2] == first
+    assert again[1] == again[3] != first  # another answer: scored for that answer
+    assert len(calls) == made + 1 and "a penguin on the sand" not in calls[-1]  # text cached
+    assert cached.scored("a red kite", "a penguin on the sand") == again[1]
+    assert Scorer(CountingEmbedder(), cache=False).scored(ANSWER, "a penguin on the sand") is None
+
+
 def test_it_scores_a_batch_exactly_like_one_at_a_time(scorer: Scorer) -> None:
     pairs = [(a, g) for a, b, w in TRIPLES[:2] for g in (b, w)]
     batch = scorer.score_many(pairs)
