@@ -33,6 +33,8 @@ def scorer() -> Scorer:
         conf.scorer_device(),
         conf.cache_enabled(),
         conf.scorer_threads(),
+        conf.scorer_runtime(),
+        conf.scorer_export_dir(),
     )
 
 

@@ -5,6 +5,8 @@ config/settings/base.py and listed in the README. Tests change them with pytest-
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 
 
@@ -19,6 +21,15 @@ def scorer_device() -> str:
 def scorer_threads() -> int | None:
     """Torch threads for scoring; None: the scorer's own default (half the cores, at most 4)."""
     return int(settings.GAME_SCORER_THREADS) or None
+
+
+def scorer_runtime() -> str:
+    return str(settings.GAME_SCORER_RUNTIME)
+
+
+def scorer_export_dir() -> Path:
+    """Where the scorer keeps its ONNX export (made once, read by every web process)."""
+    return Path(settings.VAR_DIR) / "scorer"
 
 
 def batching_enabled() -> bool:

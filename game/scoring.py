@@ -12,11 +12,12 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
+from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
 import numpy as np
 
-from game.embedder import Embedder, SentenceTransformerEmbedder, resolve_model_path
+from game.embedder import Embedder, load_embedder, resolve_model_path
 from game.lexicon import Lexicon, get_lexicon
 from game.marking import GuessScore, build_score
 from game.words import tokens
@@ -151,14 +152,17 @@ def get_scorer(
     device: str = "cpu",
     cache: bool = True,
     threads: int | None = None,
+    runtime: str = "onnx",
+    export_dir: Path | None = None,
 ) -> Scorer:
     """The process-wide scorer, loaded on first use (a few seconds) and kept; the first call's
-    arguments decide. Without a path, $SCORER_MODEL_PATH or the packaged model is used."""
+    arguments decide. Without a path, $SCORER_MODEL_PATH or the packaged model is used; the
+    runtime and export folder are game.embedder.load_embedder's."""
     global _default
     with _default_lock:
         if _default is None:
             path = resolve_model_path(model_path or os.environ.get("SCORER_MODEL_PATH") or None)
-            embedder = SentenceTransformerEmbedder(path, device, threads)
+            embedder = load_embedder(path, device, threads, runtime, export_dir)
             _default = Scorer(embedder, cache=cache)
         return _default
 

@@ -13,6 +13,7 @@ from typing import Any
 from config.env import (
     database_from_url,
     env_bool,
+    env_choice,
     env_int,
     env_list,
     env_optional_date,
@@ -145,6 +146,8 @@ SCORER_MODEL_PATH = env_str("SCORER_MODEL_PATH", "")
 GAME_SCORER_DEVICE = env_str("SIXFOLD_SCORER_DEVICE", "cpu")
 # Torch threads for scoring; 0: half the cores, at most 4 (the rest serve the web process).
 GAME_SCORER_THREADS = env_int("SIXFOLD_SCORER_THREADS", 0, minimum=0)
+# onnx: the sentence model run by ONNX Runtime (exported once into VAR_DIR/scorer/); torch.
+GAME_SCORER_RUNTIME = env_choice("SIXFOLD_SCORER_RUNTIME", "onnx", ("onnx", "torch"))
 GAME_SCORER_BATCHING = env_bool("SIXFOLD_SCORER_BATCHING", True)
 GAME_SCORER_CACHE = env_bool("SIXFOLD_SCORER_CACHE", True)
 # Load the scorer and today's answer before the web process serves anyone.
