@@ -47,9 +47,13 @@ def _group_calls() -> asyncio.Semaphore:
     return found
 
 
-def _player_of(scope: dict[str, Any]) -> uuid.UUID | None:
-    """The player in the connection's session (loading the session reads the database)."""
-    return player_in_session(scope["session"]) if "session" in scope else None
+def _open(
+    scope: dict[str, Any], number: int, site_url: str
+) -> tuple[uuid.UUID | None, services.Opening | None]:
+    """The player in the connection's session (loading it reads the database) and, when there
+    is one, what their socket sends first: one trip to a database thread per connecting page."""
+    player = player_in_session(scope["session"]) if "session" in scope else None
+    return player, services.opening(number, player, site_url) if player else None
 
 
 class PlayConsumer(AsyncJsonWebsocketConsumer):
@@ -68,13 +72,12 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         number = int(self.scope["url_route"]["kwargs"]["number"])
         try:
-            player = await in_db_thread(_player_of)(self.scope)
+            player, opening = await in_db_thread(_open)(self.scope, number, self._site_url())
             if player is None:
                 await self._fail(
                     NO_SESSION, "no_session", "Your session has expired: reload the page."
                 )
                 return
-            opening = await in_db_thread(services.opening)(number, player, self._site_url())
             if opening is None:
                 await self._fail(NO_PUZZLE, "no_puzzle", f"There is no puzzle #{number} to play.")
                 return
