@@ -219,14 +219,18 @@ def stored_guesses(env: dict[str, str]) -> int:
 
 
 def group_members_left(backend: Backend) -> int | None:
-    """Channel-layer group members still in Redis (None without Redis)."""
+    """Channel-layer group members and open tabs (game.tabs) still in Redis (None without
+    Redis)."""
     if not backend.redis_url:
         return None
     import redis
 
     client = redis.Redis.from_url(backend.redis_url)
-    keys = list(client.scan_iter(f"{backend.channel_prefix}:group:*"))
-    return sum(int(client.zcard(key)) for key in keys)
+    groups = list(client.scan_iter(f"{backend.channel_prefix}:group:*"))
+    tabs = list(client.scan_iter(f"{backend.channel_prefix}:tabs:*"))
+    return sum(int(client.zcard(key)) for key in groups) + sum(
+        int(client.scard(key)) for key in tabs
+    )
 
 
 # --------------------------------------------------------------------------- the server

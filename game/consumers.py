@@ -19,6 +19,7 @@ import weakref
 from typing import Any
 
 from channels.consumer import get_handler_name
+from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from game import conf, outages, protocol, ratelimit, services
@@ -26,6 +27,7 @@ from game.community import group_name
 from game.db import in_db_thread
 from game.players import player_in_session
 from game.protocol import FLOODING, NO_PUZZLE, NO_SESSION, UNAVAILABLE
+from game.tabs import open_tabs, tabs_key
 from game.validation import GuessRejected
 from puzzles.models import Puzzle
 
@@ -57,18 +59,20 @@ def _open(
 
 
 class PlayConsumer(AsyncJsonWebsocketConsumer):
-    """One page's socket. Tabs of one player on one puzzle keep in step through the player's
-    group; a tab that has never heard of another sends its guesses to nobody but itself, so a
-    player with one tab (almost everyone) costs the channel layer nothing per guess."""
+    """One page's socket. Tabs of one player on one puzzle keep in step by telling each other
+    (game.tabs lists them): a page that opens says hello to the tabs already there, and each
+    tab then sends its guesses to the others it knows; a player with one tab (almost everyone)
+    costs the channel layer nothing per guess."""
 
     puzzle: Puzzle
     player: uuid.UUID
-    joined: list[str]
-    other_tabs: bool  # another tab of this player on this puzzle has said hello
+    joined: list[str]  # channel-layer groups (the puzzle's live counts)
+    tab_key: str | None  # this socket's entry in game.tabs, once it is there
+    other_tabs: set[str]  # channels of this player's other tabs on this puzzle
     guesses_seen: int  # guesses in the last state this tab sent to its page
 
     async def connect(self) -> None:
-        self.joined, self.other_tabs, self.guesses_seen = [], False, 0
+        self.joined, self.tab_key, self.other_tabs, self.guesses_seen = [], None, set(), 0
         await self.accept()
         number = int(self.scope["url_route"]["kwargs"]["number"])
         try:
@@ -84,10 +88,12 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             self.puzzle, self.player = opening.puzzle, player
             self.guesses_seen = len(opening.state["guesses"])
             async with _group_calls():
-                for group in (group_name(number), services.player_group(player, number)):
-                    await self.channel_layer.group_add(group, self.channel_name)
-                    self.joined.append(group)
-            await self._say_hello(reply=False)
+                await self.channel_layer.group_add(group_name(number), self.channel_name)
+                self.joined.append(group_name(number))
+                self.tab_key = tabs_key(player, number)
+                self.other_tabs = await open_tabs().join(self.tab_key, self.channel_name)
+            for other in self.other_tabs:
+                await self._tell(other, self._hello(reply=False))
         except outages.SERVICE_ERRORS as error:
             # The page backs off and plays over HTTP meanwhile (close code UNAVAILABLE).
             outages.report("socket connect", error)
@@ -103,21 +109,27 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             # A send to a page that has just gone (a counts push, another tab's update) ends
             # the consumer with the server's "client disconnected" error before `disconnect`
             # runs: the groups are left here whatever way it ended, or dead members pile up.
-            await self._leave_groups()
+            await self._leave()
 
     async def disconnect(self, code: int) -> None:
-        await self._leave_groups()
+        await self._leave()
 
-    async def _leave_groups(self) -> None:
+    async def _leave(self) -> None:
+        """Leaves the groups and the player's tabs, telling the tabs this one knows."""
         joined, self.joined = getattr(self, "joined", []), []
-        if not joined:
+        tab_key, self.tab_key = getattr(self, "tab_key", None), None
+        if not joined and tab_key is None:
             return
         async with _group_calls():
-            for group in joined:
-                try:
+            try:
+                for group in joined:
                     await self.channel_layer.group_discard(group, self.channel_name)
-                except outages.SERVICE_ERRORS as error:  # the entry expires in the layer anyway
-                    outages.report("socket disconnect", error)
+                if tab_key is not None:
+                    await open_tabs().leave(tab_key, self.channel_name)
+            except outages.SERVICE_ERRORS as error:  # the entries expire anyway
+                outages.report("socket disconnect", error)
+        for other in self.other_tabs:
+            await self._tell(other, {"type": "tab.bye", "sender": self.channel_name})
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Hands a message to its handler. Channels' own dispatch first closes old database
@@ -171,13 +183,9 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             return
         self.guesses_seen = len(outcome.state["guesses"])
         await self.send_json(protocol.state_frame(outcome.state, reply_id, outcome.duplicate))
-        if not outcome.duplicate and self.other_tabs:
-            try:
-                await services.broadcast_player_update(
-                    self.player, self.puzzle.number, self.channel_name
-                )
-            except outages.SERVICE_ERRORS as error:  # stored: only other tabs miss the news
-                outages.report("socket broadcast", error)
+        if not outcome.duplicate:
+            for other in self.other_tabs:
+                await self._tell(other, {"type": "player.update", "sender": self.channel_name})
 
     async def community_counts(self, event: dict[str, Any]) -> None:
         await self.send_json(protocol.counts_frame(event["players"], event["solvers"]))
@@ -193,27 +201,36 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         sender = event.get("sender")
         if sender == self.channel_name or not isinstance(sender, str):
             return
-        self.other_tabs = True
+        self.other_tabs.add(sender)
         if not event.get("reply"):
-            await self._say_hello(reply=True)
+            await self._tell(sender, self._hello(reply=True))
             return
         theirs = event.get("guesses", 0)
         if theirs > self.guesses_seen:
             await self._send_state()
         elif theirs < self.guesses_seen:
-            await self.channel_layer.send(
-                sender, {"type": "player.update", "sender": self.channel_name}
-            )
+            await self._tell(sender, {"type": "player.update", "sender": self.channel_name})
 
-    async def _say_hello(self, reply: bool) -> None:
-        """Tells the player's other tabs that this one is here, and how many guesses its page
-        shows (a consumer handles one message at a time: a tab that answers has finished
-        storing every guess it counted)."""
-        hello = {"sender": self.channel_name, "reply": reply, "guesses": self.guesses_seen}
+    async def tab_bye(self, event: dict[str, Any]) -> None:
+        self.other_tabs.discard(event.get("sender", ""))
+
+    def _hello(self, reply: bool) -> dict[str, Any]:
+        """This tab's greeting, with how many guesses its page shows (a consumer handles one
+        message at a time: a tab that answers has finished storing every guess it counted)."""
+        return {
+            "type": "tab.hello",
+            "sender": self.channel_name,
+            "reply": reply,
+            "guesses": self.guesses_seen,
+        }
+
+    async def _tell(self, channel: str, message: dict[str, Any]) -> None:
+        """Sends to another tab; a tab that cannot be reached only misses the news (it reads
+        the game again when it reconnects)."""
         try:
-            await services.greet_other_tabs(self.player, self.puzzle.number, hello)
-        except outages.SERVICE_ERRORS as error:  # the tabs then stay in step on reload only
-            outages.report("socket hello", error)
+            await self.channel_layer.send(channel, message)
+        except (ChannelFull, *outages.SERVICE_ERRORS) as error:
+            outages.report("socket to another tab", error)
 
     async def _send_state(self, guess_id: str | None = None, duplicate: bool = False) -> None:
         state = await in_db_thread(services.game_state)(self.puzzle, self.player, self._site_url())

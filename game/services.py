@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from channels.exceptions import ChannelFull
 from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
@@ -26,15 +27,11 @@ from game.models import Guess, PlayerProgress
 from game.rules import IMAGE_COUNT, MAX_GUESSES, images_revealed, play_turn, visible_tiles
 from game.share import share_text
 from game.stats import GameResult, PlayerStats, player_stats
+from game.tabs import open_tabs, tabs_key
 from game.validation import GuessRejected, clean_guess, same_guess
 from puzzles.calendar import puzzle_day, puzzle_number
 from puzzles.models import Puzzle
 from puzzles.services import published_puzzle_by_number, published_puzzle_for_day
-
-
-def player_group(player: uuid.UUID, number: int) -> str:
-    """The group of one player's open tabs on a puzzle (so that they stay in step)."""
-    return f"player_{player.hex}_{number}"
 
 
 def todays_puzzle() -> Puzzle | None:
@@ -345,17 +342,14 @@ async def submit_guess(
     return outcome
 
 
-async def greet_other_tabs(player: uuid.UUID, number: int, hello: dict[str, Any]) -> None:
-    """Says to the player's tabs on this puzzle that one more is open (see PlayConsumer)."""
-    layer = get_channel_layer()
-    if layer is not None:
-        await layer.group_send(player_group(player, number), {"type": "tab.hello", **hello})
-
-
 async def broadcast_player_update(player: uuid.UUID, number: int, sender: str) -> None:
-    """Tells the player's other tabs on this puzzle that the game moved on."""
+    """Tells the player's tabs on this puzzle that the game moved on (a guess made over HTTP
+    while the page's socket was down)."""
     layer = get_channel_layer()
-    if layer is not None:
-        await layer.group_send(
-            player_group(player, number), {"type": "player.update", "sender": sender}
-        )
+    if layer is None:
+        return
+    for channel in await open_tabs().members(tabs_key(player, number)):
+        try:
+            await layer.send(channel, {"type": "player.update", "sender": sender})
+        except ChannelFull:  # a tab that reads nothing: it reads the game when it reconnects
+            continue

@@ -113,6 +113,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # --- Cache and channel layer: Redis when REDIS_URL is set, in-process otherwise ----------------
 
 REDIS_URL = env_str("REDIS_URL", "")
+# Before the keys of the channel layer and of the game's own Redis data (a player's open tabs).
+CHANNEL_PREFIX = env_str("SIXFOLD_CHANNEL_PREFIX", "sixfold")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -128,7 +130,7 @@ if REDIS_URL:
                 # once (group cleanup then fails and leaves dead members); the consumer also
                 # queues its group calls (game.consumers.GROUP_CALLS_AT_ONCE).
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 512}],
-                "prefix": env_str("SIXFOLD_CHANNEL_PREFIX", "sixfold"),
+                "prefix": CHANNEL_PREFIX,
                 # A day-long group membership is far more than a game session needs.
                 "group_expiry": 6 * 3600,
             },

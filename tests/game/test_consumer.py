@@ -178,8 +178,8 @@ async def test_a_page_that_is_gone_when_a_push_comes_leaves_its_groups(
     puzzle_tx: Puzzle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The server's send raises once the page has gone (uvicorn's "client disconnected"): the
-    # consumer ends there, before any `disconnect`, and must still leave both of its groups,
-    # or every later push goes to a member nobody reads.
+    # consumer ends there, before any `disconnect`, and must still leave the puzzle's group and
+    # its player's tabs, or every later push goes to a member nobody reads.
     from channels.layers import get_channel_layer
 
     from game.community import group_name
@@ -193,6 +193,16 @@ async def test_a_page_that_is_gone_when_a_push_comes_leaves_its_groups(
         await real_discard(group, channel)
 
     monkeypatch.setattr(layer, "group_discard", recording_discard)
+    from game.tabs import open_tabs
+
+    registry = open_tabs()
+    real_leave = registry.leave
+
+    async def recording_leave(key: str, channel: str) -> None:
+        discarded.append(key)
+        await real_leave(key, channel)
+
+    monkeypatch.setattr(registry, "leave", recording_leave)
     gone = {"page": False}
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
@@ -213,5 +223,6 @@ async def test_a_page_that_is_gone_when_a_push_comes_leaves_its_groups(
     )
     with pytest.raises(OSError):
         await socket.wait(timeout=30)  # the consumer ends with the failed send
-    assert sorted(discarded) == sorted([group_name(puzzle_tx.number), discarded[-1]])
-    assert len(discarded) == 2 and discarded[-1].startswith("player_")
+    assert discarded[0] == group_name(puzzle_tx.number)
+    assert len(discarded) == 2 and ":tabs:" in discarded[1]
+    assert await registry.members(discarded[1]) == set()

@@ -1,0 +1,99 @@
+"""Which sockets a player has open on a puzzle: the tabs that must keep in step.
+
+A set of channel names per player and puzzle, in Redis when REDIS_URL is set (tabs may live in
+different web processes), else in this process. It replaces a channel-layer group per player:
+joining one cost a connecting page two Redis round trips and greeting it three more and a
+script, a thousand times over when a thousand games end together; here a page joins in one
+round trip and learns its player's other tabs in the same answer, and almost every player,
+with one tab, then sends nothing to anyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import weakref
+from typing import Protocol
+
+import redis.asyncio as aioredis
+from django.conf import settings
+
+from game.ratelimit import REDIS_CONNECTIONS
+
+# A tab that vanished without leaving (a killed process) is forgotten after a day.
+TAB_TTL_SECONDS = 24 * 3600
+
+
+def tabs_key(player: uuid.UUID, number: int) -> str:
+    return f"{settings.CHANNEL_PREFIX}:tabs:{player.hex}:{number}"
+
+
+class Tabs(Protocol):
+    async def join(self, key: str, channel: str) -> set[str]:
+        """Adds `channel` to the tabs of `key`; returns the others."""
+
+    async def leave(self, key: str, channel: str) -> None: ...
+
+    async def members(self, key: str) -> set[str]: ...
+
+
+class LocalTabs:
+    """The tabs of this process's players (the embedded, single-process set-up)."""
+
+    def __init__(self) -> None:
+        self._tabs: dict[str, set[str]] = {}
+
+    async def join(self, key: str, channel: str) -> set[str]:
+        tabs = self._tabs.setdefault(key, set())
+        others = set(tabs)
+        tabs.add(channel)
+        return others
+
+    async def leave(self, key: str, channel: str) -> None:
+        tabs = self._tabs.get(key, set())
+        tabs.discard(channel)
+        if not tabs:
+            self._tabs.pop(key, None)
+
+    async def members(self, key: str) -> set[str]:
+        return set(self._tabs.get(key, set()))
+
+
+class RedisTabs:
+    def __init__(self, url: str) -> None:
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, max_connections=REDIS_CONNECTIONS, timeout=10, decode_responses=True
+        )
+        self._client = aioredis.Redis(connection_pool=pool)
+
+    async def join(self, key: str, channel: str) -> set[str]:
+        async with self._client.pipeline(transaction=True) as pipe:
+            pipe.sadd(key, channel)
+            pipe.expire(key, TAB_TTL_SECONDS)
+            pipe.smembers(key)
+            _, _, members = await pipe.execute()
+        return {str(member) for member in members} - {channel}
+
+    async def leave(self, key: str, channel: str) -> None:
+        await self._client.srem(key, channel)
+
+    async def members(self, key: str) -> set[str]:
+        return {str(member) for member in await self._client.smembers(key)}
+
+
+_redis: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisTabs] = (
+    weakref.WeakKeyDictionary()
+)
+_LOCAL = LocalTabs()
+
+
+def open_tabs() -> Tabs:
+    """The registry every web process shares: Redis when configured, else this process's."""
+    url = settings.REDIS_URL
+    if not url:
+        return _LOCAL
+    loop = asyncio.get_running_loop()  # Redis clients belong to the loop that made them
+    found = _redis.get(loop)
+    if found is None:
+        found = _redis[loop] = RedisTabs(url)
+    return found
