@@ -9,18 +9,13 @@ process), they are counted in this process.
 
 from __future__ import annotations
 
-import asyncio
 import math
 import time
-import weakref
 from typing import Protocol
 
 import redis.asyncio as aioredis
-from django.conf import settings
 
-# Plenty for one process's players (a thousand leaving at once must not wait in line), far
-# below Redis's default limit of 10,000 clients.
-REDIS_CONNECTIONS = 256
+from game.redis_client import shared_redis
 
 
 class Counters(Protocol):
@@ -71,14 +66,9 @@ return count
 
 
 class RedisCounters:
-    def __init__(self, url: str) -> None:
-        # A blocking pool: when a thousand guesses arrive at once, the ones beyond the pool wait
-        # a moment for a connection instead of failing with "Too many connections".
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=REDIS_CONNECTIONS, timeout=10
-        )
-        self._client = aioredis.Redis(connection_pool=pool)
-        self._hit_if_first = self._client.register_script(_HIT_IF_FIRST)
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._client = client
+        self._hit_if_first = client.register_script(_HIT_IF_FIRST)
 
     async def hit(self, key: str, ttl: int) -> int:
         async with self._client.pipeline(transaction=True) as pipe:
@@ -91,25 +81,15 @@ class RedisCounters:
         return int(await self._hit_if_first(keys=[seen, key], args=[ttl]))
 
 
-# Redis clients belong to the event loop that made them (tests run each in a loop of its own, a
-# server runs one loop). The local counters are the process's own: a hit never awaits, so calls
-# from different loops or threads cannot interleave inside one.
-_redis: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisCounters] = (
-    weakref.WeakKeyDictionary()
-)
+# The local counters are the process's own: a hit never awaits, so calls from different loops
+# or threads cannot interleave inside one.
 _LOCAL = LocalCounters()
 
 
 def shared_counters() -> Counters:
     """Counters every server process sees: Redis when configured, else this process's."""
-    url = settings.REDIS_URL
-    if not url:
-        return _LOCAL
-    loop = asyncio.get_running_loop()
-    found = _redis.get(loop)
-    if found is None:
-        found = _redis[loop] = RedisCounters(url)
-    return found
+    client = shared_redis()
+    return _LOCAL if client is None else RedisCounters(client)
 
 
 def _window_key(key: str, now: float, window: int) -> str:

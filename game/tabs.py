@@ -10,15 +10,13 @@ with one tab, then sends nothing to anyone.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-import weakref
 from typing import Protocol
 
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from game.ratelimit import REDIS_CONNECTIONS
+from game.redis_client import shared_redis
 
 # A tab that vanished without leaving (a killed process) is forgotten after a day.
 TAB_TTL_SECONDS = 24 * 3600
@@ -60,11 +58,8 @@ class LocalTabs:
 
 
 class RedisTabs:
-    def __init__(self, url: str) -> None:
-        pool = aioredis.BlockingConnectionPool.from_url(
-            url, max_connections=REDIS_CONNECTIONS, timeout=10, decode_responses=True
-        )
-        self._client = aioredis.Redis(connection_pool=pool)
+    def __init__(self, client: aioredis.Redis) -> None:
+        self._client = client
 
     async def join(self, key: str, channel: str) -> set[str]:
         async with self._client.pipeline(transaction=True) as pipe:
@@ -81,19 +76,10 @@ class RedisTabs:
         return {str(member) for member in await self._client.smembers(key)}
 
 
-_redis: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RedisTabs] = (
-    weakref.WeakKeyDictionary()
-)
 _LOCAL = LocalTabs()
 
 
 def open_tabs() -> Tabs:
     """The registry every web process shares: Redis when configured, else this process's."""
-    url = settings.REDIS_URL
-    if not url:
-        return _LOCAL
-    loop = asyncio.get_running_loop()  # Redis clients belong to the loop that made them
-    found = _redis.get(loop)
-    if found is None:
-        found = _redis[loop] = RedisTabs(url)
-    return found
+    client = shared_redis()
+    return _LOCAL if client is None else RedisTabs(client)
