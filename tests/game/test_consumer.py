@@ -195,14 +195,14 @@ async def test_a_page_that_is_gone_when_a_push_comes_leaves_its_groups(
     monkeypatch.setattr(layer, "group_discard", recording_discard)
     from game.tabs import open_tabs
 
-    registry = open_tabs()
-    real_leave = registry.leave
+    registry = open_tabs()  # in this process or in Redis, as configured
+    real_leave = type(registry).leave
 
-    async def recording_leave(key: str, channel: str) -> None:
+    async def recording_leave(self: Any, key: str, channel: str) -> None:
         discarded.append(key)
-        await real_leave(key, channel)
+        await real_leave(self, key, channel)
 
-    monkeypatch.setattr(registry, "leave", recording_leave)
+    monkeypatch.setattr(type(registry), "leave", recording_leave)
     gone = {"page": False}
 
     async def app(scope: Any, receive: Any, send: Any) -> None:
