@@ -6,7 +6,9 @@ the cache; `--sqlite` runs the embedded set-up instead (SQLite, in-process layer
 process). For each number of web processes (`--processes`, uvicorn workers sharing one port):
 
   * human pace: N players open the page (a session cookie), connect to /ws/play/<n>/ and guess
-    every 3 to 7 s, one guess in flight each, as play.js does (about N/5 guesses/s offered);
+    every 3 to 7 s, one guess in flight each, as play.js does (about N/5 guesses/s offered); a
+    finished game moves the player on to an older puzzle on a new socket ("next puzzle": how
+    long that takes; all games start together, so they end in a wave);
   * burst: every player sends one guess at the same moment: how long until the last is answered;
   * leave: every player closes at once: errors in the server log, channel-layer group members
     left behind in Redis;
@@ -327,6 +329,9 @@ class Tally:
     acked: int = 0  # guesses the server confirmed as stored (not duplicates)
     dropped: int = 0  # players whose socket the server closed or could not open
     codes: Counter[str] = field(default_factory=Counter)  # error frames by code
+    # Seconds from a finished game to the next puzzle's first state (old socket closed, new
+    # one opened): a thousand games that end together make a wave of these.
+    reopens: list[float] = field(default_factory=list)
     started: float = 0.0
     finished: float = 0.0
 
@@ -338,13 +343,21 @@ class Tally:
         return self.sent / max(self.finished - self.started, 1e-9)
 
     def percentile(self, share: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+        return milliseconds_at(self.latencies, share)
+
+    def reopen_percentile(self, share: float) -> float:
+        return milliseconds_at(self.reopens, share)
 
     def p50(self) -> float:
         return 1000 * statistics.median(self.latencies) if self.latencies else float("nan")
+
+
+def milliseconds_at(seconds: list[float], share: float) -> float:
+    """The value below which `share` of `seconds` fall, in ms (nan when there are none)."""
+    if not seconds:
+        return float("nan")
+    ordered = sorted(seconds)
+    return 1000 * ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 class Player:
@@ -408,7 +421,9 @@ class Player:
         if frame["state"]["status"] != "playing":  # game over: on to an older puzzle
             self.puzzle += 1
             try:
+                reopening = time.perf_counter()
                 await self._connect()
+                tally.reopens.append(time.perf_counter() - reopening)
             except (ConnectionClosed, OSError, TimeoutError, InvalidHandshake):
                 tally.dropped += 1
                 self.socket = None
@@ -590,15 +605,17 @@ def print_table(
     print()
     head = (
         f"{'procs':>5} {'players':>7} {'offered/s':>9} {'answered/s':>10} {'p50 ms':>8} "
-        f"{'p99 ms':>8} {'burst all in ms':>15} {'handshakes failed':>17} {'errors':>6}"
+        f"{'p99 ms':>8} {'next puzzle p50/p99 ms':>22} {'burst all in ms':>15} "
+        f"{'handshakes failed':>17} {'errors':>6}"
     )
     print(head)
     for result in results:
         for level in result.levels:
             s, b = level.steady, level.burst
+            reopen = f"{s.reopen_percentile(0.5):.0f}/{s.reopen_percentile(0.99):.0f}"
             print(
                 f"{result.processes:>5} {level.players:>7} {s.offered():>9.1f} "
-                f"{s.rate():>10.1f} {s.p50():>8.0f} {s.percentile(0.99):>8.0f} "
+                f"{s.rate():>10.1f} {s.p50():>8.0f} {s.percentile(0.99):>8.0f} {reopen:>22} "
                 f"{b.percentile(1.0):>15.0f} {level.handshakes_failed:>17} "
                 f"{s.errors + b.errors:>6}"
             )
