@@ -612,7 +612,11 @@ def print_table(
     for result in results:
         for level in result.levels:
             s, b = level.steady, level.burst
-            reopen = f"{s.reopen_percentile(0.5):.0f}/{s.reopen_percentile(0.99):.0f}"
+            reopen = (  # "-": no game ended within the phase
+                f"{s.reopen_percentile(0.5):.0f}/{s.reopen_percentile(0.99):.0f}"
+                if s.reopens
+                else "-"
+            )
             print(
                 f"{result.processes:>5} {level.players:>7} {s.offered():>9.1f} "
                 f"{s.rate():>10.1f} {s.p50():>8.0f} {s.percentile(0.99):>8.0f} {reopen:>22} "
