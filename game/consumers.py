@@ -19,7 +19,6 @@ import weakref
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.exceptions import ChannelFull
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from game import conf, outages, protocol, ratelimit, services
@@ -27,7 +26,7 @@ from game.community import group_name
 from game.db import in_db_thread
 from game.players import player_in_session
 from game.protocol import FLOODING, NO_PUZZLE, NO_SESSION, UNAVAILABLE
-from game.tabs import open_tabs, tabs_key
+from game.tabs import open_tabs, tabs_key, tell
 from game.validation import GuessRejected
 from puzzles.models import Puzzle
 
@@ -92,8 +91,7 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
                 self.joined.append(group_name(number))
                 self.tab_key = tabs_key(player, number)
                 self.other_tabs = await open_tabs().join(self.tab_key, self.channel_name)
-            for other in self.other_tabs:
-                await self._tell(other, self._hello(reply=False))
+            await tell(self.other_tabs, self._hello(reply=False))
         except outages.SERVICE_ERRORS as error:
             # The page backs off and plays over HTTP meanwhile (close code UNAVAILABLE).
             outages.report("socket connect", error)
@@ -128,8 +126,7 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
                     await open_tabs().leave(tab_key, self.channel_name)
             except outages.SERVICE_ERRORS as error:  # the entries expire anyway
                 outages.report("socket disconnect", error)
-        for other in self.other_tabs:
-            await self._tell(other, {"type": "tab.bye", "sender": self.channel_name})
+        await tell(self.other_tabs, {"type": "tab.bye", "sender": self.channel_name})
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Hands a message to its handler. Channels' own dispatch first closes old database
@@ -184,8 +181,7 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         self.guesses_seen = len(outcome.state["guesses"])
         await self.send_json(protocol.state_frame(outcome.state, reply_id, outcome.duplicate))
         if not outcome.duplicate:
-            for other in self.other_tabs:
-                await self._tell(other, {"type": "player.update", "sender": self.channel_name})
+            await tell(self.other_tabs, {"type": "player.update", "sender": self.channel_name})
 
     async def community_counts(self, event: dict[str, Any]) -> None:
         await self.send_json(protocol.counts_frame(event["players"], event["solvers"]))
@@ -203,13 +199,13 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             return
         self.other_tabs.add(sender)
         if not event.get("reply"):
-            await self._tell(sender, self._hello(reply=True))
+            await tell([sender], self._hello(reply=True))
             return
         theirs = event.get("guesses", 0)
         if theirs > self.guesses_seen:
             await self._send_state()
         elif theirs < self.guesses_seen:
-            await self._tell(sender, {"type": "player.update", "sender": self.channel_name})
+            await tell([sender], {"type": "player.update", "sender": self.channel_name})
 
     async def tab_bye(self, event: dict[str, Any]) -> None:
         self.other_tabs.discard(event.get("sender", ""))
@@ -223,14 +219,6 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             "reply": reply,
             "guesses": self.guesses_seen,
         }
-
-    async def _tell(self, channel: str, message: dict[str, Any]) -> None:
-        """Sends to another tab; a tab that cannot be reached only misses the news (it reads
-        the game again when it reconnects)."""
-        try:
-            await self.channel_layer.send(channel, message)
-        except (ChannelFull, *outages.SERVICE_ERRORS) as error:
-            outages.report("socket to another tab", error)
 
     async def _send_state(self, guess_id: str | None = None, duplicate: bool = False) -> None:
         state = await in_db_thread(services.game_state)(self.puzzle, self.player, self._site_url())

@@ -12,8 +12,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from channels.exceptions import ChannelFull
-from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
@@ -27,7 +25,7 @@ from game.models import Guess, PlayerProgress
 from game.rules import IMAGE_COUNT, MAX_GUESSES, images_revealed, play_turn, visible_tiles
 from game.share import share_text
 from game.stats import GameResult, PlayerStats, player_stats
-from game.tabs import open_tabs, tabs_key
+from game.tabs import open_tabs, tabs_key, tell
 from game.validation import GuessRejected, clean_guess, same_guess
 from puzzles.calendar import puzzle_day, puzzle_number
 from puzzles.models import Puzzle
@@ -345,11 +343,5 @@ async def submit_guess(
 async def broadcast_player_update(player: uuid.UUID, number: int, sender: str) -> None:
     """Tells the player's tabs on this puzzle that the game moved on (a guess made over HTTP
     while the page's socket was down)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-    for channel in await open_tabs().members(tabs_key(player, number)):
-        try:
-            await layer.send(channel, {"type": "player.update", "sender": sender})
-        except ChannelFull:  # a tab that reads nothing: it reads the game when it reconnects
-            continue
+    tabs = await open_tabs().members(tabs_key(player, number))
+    await tell(tabs, {"type": "player.update", "sender": sender})

@@ -11,11 +11,15 @@ with one tab, then sends nothing to anyone.
 from __future__ import annotations
 
 import uuid
-from typing import Protocol
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
+from channels.exceptions import ChannelFull
+from channels.layers import get_channel_layer
 from django.conf import settings
 
+from game import outages
 from game.redis_client import shared_redis
 
 # A tab that vanished without leaving (a killed process) is forgotten after a day.
@@ -83,3 +87,14 @@ def open_tabs() -> Tabs:
     """The registry every web process shares: Redis when configured, else this process's."""
     client = shared_redis()
     return _LOCAL if client is None else RedisTabs(client)
+
+
+async def tell(channels: Iterable[str], message: dict[str, Any]) -> None:
+    """Sends `message` to each of a player's tabs; a tab that cannot be reached only misses
+    the news (it reads the game again when it reconnects)."""
+    layer = get_channel_layer()
+    for channel in channels:
+        try:
+            await layer.send(channel, message)
+        except (ChannelFull, *outages.SERVICE_ERRORS) as error:
+            outages.report("message to another tab", error)

@@ -37,13 +37,14 @@ def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_it_gives_the_vectors_torch_gives(export_dir: Path) -> None:
     path = default_model_path()
-    in_onnx = OnnxEmbedder(path, export_dir).encode(TEXTS)
+    embedder = OnnxEmbedder(path, export_dir)
+    in_onnx = embedder.encode(TEXTS)
     in_torch = SentenceTransformerEmbedder(path, threads=1).encode(TEXTS)
     assert in_onnx.shape == in_torch.shape == (len(TEXTS), 384)
     assert np.abs(in_onnx - in_torch).max() < 1e-5
     assert np.allclose(np.linalg.norm(in_onnx, axis=1), 1.0, atol=1e-5)
     # A batch pads its texts: each vector is the one the text gets on its own.
-    alone = np.stack([OnnxEmbedder(path, export_dir).encode([text])[0] for text in TEXTS])
+    alone = np.stack([embedder.encode([text])[0] for text in TEXTS])
     assert np.abs(alone - in_onnx).max() < 1e-5
 
 
