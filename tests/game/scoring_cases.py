@@ -636,6 +636,134 @@ TRIPLES: list[Triple] = [
             ("a dog inside a house", "a dog in a house", "a dog outside a house"),
         ],
     ),
+    # Added in the fifth session, before any constant was tuned again: more of the two weakest
+    # kinds (the test half then ordered 52.9% of paraphrases and 87.5% of attributes right).
+    *_triples(
+        "paraphrase",
+        "grammar",
+        [
+            (
+                "a cat next to a dog on the grass",
+                "a kitten beside a puppy on a lawn",
+                "a cat next to a dog in the desert",
+            ),
+            ("a sailboat on the ocean", "a sailing boat on the sea", "a sailboat in the desert"),
+            (
+                "two penguins on a snowy hill",
+                "a pair of penguins on a snow-covered slope",
+                "two penguins on a sandy beach",
+            ),
+            ("a small frog on the grass", "a tiny toad on a lawn", "a small frog in the snow"),
+            ("a car in the city", "an automobile among buildings", "a car in the forest"),
+            ("a fish underwater", "a fish beneath the sea", "a fish in the sky"),
+            ("a horse in a field", "a pony in a meadow", "a horse in a kitchen"),
+            (
+                "a big elephant in the desert",
+                "a large elephant among sand dunes",
+                "a big elephant in the snow",
+            ),
+        ],
+    ),
+    *_triples(
+        "paraphrase",
+        "free",
+        [
+            (
+                "a man riding a bicycle down a street",
+                "a guy cycling along a road",
+                "a man riding a horse down a street",
+            ),
+            (
+                "a chef cooking in a kitchen",
+                "a cook preparing food at a stove",
+                "a chef cooking in a forest",
+            ),
+            ("a cat sleeping on a sofa", "a kitten napping on a couch", "a cat sleeping on a roof"),
+            (
+                "a boy playing football in a field",
+                "a kid kicking a soccer ball on a pitch",
+                "a boy playing chess in a field",
+            ),
+            (
+                "an astronaut floating in space",
+                "a spaceman drifting among the stars",
+                "an astronaut floating in a pool",
+            ),
+            (
+                "a pirate ship on a stormy sea",
+                "a buccaneer vessel in rough waters",
+                "a pirate ship on a calm lake",
+            ),
+            ("a baby sleeping in a crib", "an infant asleep in a cot", "a baby crying in a crib"),
+            (
+                "a farmer driving a tractor",
+                "a peasant steering a farm vehicle",
+                "a farmer driving a car",
+            ),
+            (
+                "a bird singing in a tree",
+                "a songbird chirping on a branch",
+                "a bird singing in a cage",
+            ),
+            (
+                "an old man fishing on a lake",
+                "an elderly man angling by a pond",
+                "an old man swimming in a lake",
+            ),
+            (
+                "a doctor talking to a patient",
+                "a physician speaking with a sick person",
+                "a doctor talking to a dog",
+            ),
+            ("a student writing an exam", "a pupil taking a test", "a teacher writing an exam"),
+            (
+                "a police car chasing a thief",
+                "a squad car pursuing a robber",
+                "a police car chasing a dog",
+            ),
+            (
+                "a quiet village in the mountains",
+                "a peaceful hamlet in the hills",
+                "a quiet village by the sea",
+            ),
+            ("an empty street at night", "a deserted road after dark", "a crowded street at night"),
+        ],
+    ),
+    *_triples(
+        "attribute",
+        "free",
+        [
+            ("a wooden chair", "a chair made of wood", "a plastic chair"),
+            (
+                "a golden crown on a pillow",
+                "a crown made of gold on a cushion",
+                "a silver crown on a pillow",
+            ),
+            ("a snowy mountain", "a mountain covered with snow", "a green mountain"),
+            (
+                "a tiny mouse next to a huge cheese",
+                "a very small mouse beside an enormous cheese",
+                "a huge mouse next to a tiny cheese",
+            ),
+            (
+                "a glass vase with flowers",
+                "a vase made of glass holding flowers",
+                "a clay vase with flowers",
+            ),
+            ("a furry cat", "a fluffy cat", "a hairless cat"),
+            ("a rusty old car", "an old car covered in rust", "a shiny new car"),
+            ("a sandy beach at sunset", "a beach of sand at dusk", "a rocky beach at sunset"),
+            (
+                "a stone bridge over a river",
+                "a bridge built of stone across a stream",
+                "a metal bridge over a river",
+            ),
+            ("a leather bag", "a bag made of leather", "a paper bag"),
+            ("a big red balloon", "a large crimson balloon", "a small red balloon"),
+            ("a frozen lake", "a lake covered in ice", "a muddy lake"),
+            ("a silver spoon", "a spoon made of silver", "a wooden spoon"),
+        ],
+    ),
 ]
 
 
