@@ -82,6 +82,7 @@ LEADING_KIND_THRESHOLD = 0.7
 # contradiction like a rival setting does. 0.4 ordered two more dev triples right than no such
 # rule (paraphrase 13/15 -> 15/15) and 0.35 one; 0.45 no more than 0.4. Siblings keep their
 # 0.2 (cat/dog): counting them too changed no dev triple.
+ASSOCIATED_CREDIT = 0.5
 UNRELATED_RELATIONS = frozenset({Relation.OTHER})
 UNRELATED_THRESHOLD = 0.4
 # A word in another role than in the answer earns this share of its credit, and the share of
@@ -185,7 +186,10 @@ class Relater:
         "among clouds"): a related word there earns its embedding cosine, while rival
         settings sit below RELATED_THRESHOLD (desert~snow 0.42, sky~underwater 0.34)."""
         cosine = self.word_similarity(a, b)
-        return cosine if cosine >= RELATED_THRESHOLD else 0.0
+        credit = cosine if cosine >= RELATED_THRESHOLD else 0.0
+        if self.lexicon is not None and self.lexicon.associated(a, b):
+            credit = max(credit, ASSOCIATED_CREDIT)
+        return credit
 
 
 def _compounds(parse: RoleParse, lexicon: Lexicon | None) -> dict[int, int]:

@@ -68,6 +68,9 @@ _CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
 # person, organism...) never count, which would make nearly every object near every other.
 KIND_MAX_STEPS = 5
 KIND_MIN_DEPTH = 5
+# A direct hypernym counts as what a word is a kind of from this depth on, though a farther
+# one needs KIND_MIN_DEPTH: a pond is a lake (depth 4), a sea a body of water (3).
+KIND_DIRECT_MIN_DEPTH = 3
 # Siblings share a hypernym at most this many steps above each (cat->feline->carnivore<-canine
 # <-dog), not too abstract (min_depth >= 5).
 SIBLING_MAX_STEPS = 3
@@ -177,10 +180,13 @@ class _Profile:
     kind_targets: frozenset[Any]  # its senses concrete enough to be what another is a kind of
     leading_targets: frozenset[Any]  # the same among its leading but rarely used senses
     sibling_roots: frozenset[Any]  # near, not too abstract hypernyms
+    direct_targets: frozenset[Any]  # its senses concrete enough to be a direct hypernym
     genus: frozenset[str]  # what its noun glosses say it is ("kitten: young domestic cat")
     material: frozenset[str]  # nouns its adjective senses are made of or pertain to
     parts: frozenset[Any]  # its part, substance and member meronyms
     domains: frozenset[str]  # lexicographer files of its noun senses (noun.object, ...)
+    names: frozenset[str]  # its lemmas, in every sense (sea: sea; hilltop: hilltop, brow...)
+    mentions: frozenset[str]  # words its glosses, examples and parents' glosses use, as keys
 
 
 class Lexicon:
@@ -267,6 +273,12 @@ class Lexicon:
                 for h, steps in ancestors.items()
                 if steps <= SIBLING_MAX_STEPS and self._min_depth(h) >= SIBLING_MIN_DEPTH
             ),
+            direct_targets=frozenset(
+                s
+                for s in senses
+                if s.pos() != "n"
+                or (self._min_depth(s) >= KIND_DIRECT_MIN_DEPTH and s.lexname() != "noun.Tops")
+            ),
             genus=frozenset(g for s in nouns if (g := self._genus(s))),
             material=frozenset(
                 self._materials(adjectives, [s for s in every_sense if s.pos() in "as"])
@@ -277,7 +289,25 @@ class Lexicon:
                 for m in s.part_meronyms() + s.substance_meronyms() + s.member_meronyms()
             ),
             domains=frozenset(s.lexname() for s in nouns),
+            names=frozenset(
+                lemma.name().lower() for s in every_sense for lemma in s.lemmas()
+            )
+            | {word},
+            mentions=frozenset(self._mentions(every_sense)),
         )
+
+    def _mentions(self, senses: list[Any]) -> set[str]:
+        """The things a player might picture with a word, as its definitions name them: a
+        beach's sand, a forest's trees, a kitchen's stove (in the stove's gloss). Nouns only:
+        "underwater" is "beneath the surface", and "beneath" names no thing."""
+        found: set[str] = set()
+        for s in senses:
+            glosses = [s.definition(), *s.examples(), *(h.definition() for h in s.hypernyms())]
+            for word in re.findall(r"[a-z]+", " ".join(glosses).lower()):
+                noun = self.wn.morphy(word, "n")
+                if noun and len(noun) > 2:
+                    found.add(noun)
+        return found
 
     def _concrete(self, synset: Any) -> bool:
         """Concrete enough to be what another word is a kind of (see KIND_MIN_DEPTH)."""
@@ -328,6 +358,13 @@ class Lexicon:
             t in pb.ancestors for t in pa.leading_targets
         )
 
+    def associated(self, a: str, b: str) -> bool:
+        """Does one word's WordNet entry name the other (sand in "a beach: ...sand...", the
+        stove's "a kitchen appliance")? Places are said by what is found there ("among the
+        trees" for "in a forest"); see game.alignment.ASSOCIATED_CREDIT."""
+        pa, pb = self.profile(a), self.profile(b)
+        return bool(pa.names & pb.mentions or pb.names & pa.mentions)
+
     def same_domain(self, a: str, b: str) -> bool:
         """Do a and b have noun senses in one lexicographer file (both noun.object: sea and
         ocean; not snow, noun.phenomenon, and winter, noun.time)?"""
@@ -362,9 +399,11 @@ class Lexicon:
     @staticmethod
     def _kind_of(specific: _Profile, general: _Profile, general_word: str) -> bool:
         """Is a sense of `specific` a kind of a sense of `general` (or glossed as one)?"""
-        if not general.kind_targets:
+        if not general.direct_targets:
             return False
-        if general_word in specific.genus:
+        if general.kind_targets and general_word in specific.genus:
+            return True
+        if any(specific.ancestors.get(t) == 1 for t in general.direct_targets):
             return True
         return any(t in specific.ancestors for t in general.kind_targets)
 

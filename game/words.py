@@ -111,6 +111,10 @@ IRREGULAR_PLURALS: dict[str, str] = {
     "species": "species",
 }
 
+# Irregular plurals long enough to end a compound too ("bookshelves", "grandchildren");
+# shorter ones would catch other words ("olives" ends in "lives", "omen" in "men").
+_COMPOUND_PLURALS = tuple(p for p in IRREGULAR_PLURALS if len(p) >= 6)
+
 # Words ending in "s" that are not plurals.
 _NOT_PLURAL: frozenset[str] = _set(
     """
@@ -146,6 +150,9 @@ def singular(word: str) -> str:
     """A small plural-to-singular rule set for nouns that appear in prompts."""
     if word in IRREGULAR_PLURALS:
         return IRREGULAR_PLURALS[word]
+    for plural in _COMPOUND_PLURALS:
+        if word.endswith(plural):
+            return word[: -len(plural)] + IRREGULAR_PLURALS[plural]
     if len(word) <= 3 or word in _NOT_PLURAL or not word.endswith("s"):
         return word
     if word.endswith(("ss", "us", "is")):

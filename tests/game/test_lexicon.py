@@ -35,6 +35,8 @@ def words() -> Lexicon:
         ("sandy", "sand", Relation.SAME),  # ...from a leading sense (the first is "flaxen")
         ("golden", "gold", Relation.SAME),
         ("meadow", "field", Relation.KIND),  # its gloss: "a field where grass ... grown"
+        ("pond", "lake", Relation.KIND),  # one step below lake, though lake is not deep
+        ("sea", "water", Relation.KIND),  # a sea is a body of water
         ("colour", "color", Relation.SAME),
         ("aeroplane", "airplane", Relation.SAME),
         ("cat", "dog", Relation.SIBLING),
@@ -126,3 +128,22 @@ def test_it_finds_kinds_of_a_words_leading_but_rare_sense(words: Lexicon) -> Non
     assert words.relation("boy", "kid") is Relation.SIBLING
     assert words.leading_kind("boy", "kid") and words.leading_kind("kid", "boy")
     assert not words.leading_kind("cat", "dog")
+
+
+@pytest.mark.wordnet
+def test_a_one_step_kind_of_counts_only_below_concrete_words(words: Lexicon) -> None:
+    # A pond's direct hypernym is lake (depth 4); an object's is whole, a top category.
+    assert words.relation("pond", "lake") is Relation.KIND
+    assert words.relation("lake", "object") not in NEAR_RELATIONS
+    assert words.relation("tent", "artifact") not in NEAR_RELATIONS
+
+
+@pytest.mark.wordnet
+def test_it_finds_places_by_what_their_entries_name(words: Lexicon) -> None:
+    # A beach is sand "sloping down to the water", a forest's trees, a kitchen's stove: said
+    # for a place, they name it; a desert is not snow, a library not a train.
+    for place, thing in [("beach", "sand"), ("forest", "tree"), ("kitchen", "stove")]:
+        assert words.associated(place, thing)
+        assert words.associated(thing, place)
+    for a, b in [("desert", "snow"), ("library", "train"), ("hook", "head")]:
+        assert not words.associated(a, b)

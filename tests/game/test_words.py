@@ -32,6 +32,10 @@ from game.words import contrasting, singular, tokens, word_key
         ("buses", "bus"),
         ("walruses", "walrus"),
         ("houses", "house"),
+        ("bookshelves", "bookshelf"),  # an irregular plural ending a compound
+        ("grandchildren", "grandchild"),
+        ("olives", "olive"),  # not "olife": short irregulars never end a compound
+        ("waves", "wave"),
     ],
 )
 def test_it_reduces_plurals_to_the_singular(plural: str, single: str) -> None:
