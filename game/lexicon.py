@@ -289,9 +289,7 @@ class Lexicon:
                 for m in s.part_meronyms() + s.substance_meronyms() + s.member_meronyms()
             ),
             domains=frozenset(s.lexname() for s in nouns),
-            names=frozenset(
-                lemma.name().lower() for s in every_sense for lemma in s.lemmas()
-            )
+            names=frozenset(lemma.name().lower() for s in every_sense for lemma in s.lemmas())
             | {word},
             mentions=frozenset(self._mentions(every_sense)),
         )
