@@ -35,11 +35,8 @@ def scorer() -> Scorer:
         conf.scorer_threads(),
         conf.scorer_runtime(),
         conf.scorer_export_dir(),
+        conf.scorer_tuned(),
     )
-
-
-def _model_name(active: Scorer) -> str:
-    return str(getattr(active.embedder, "name", type(active.embedder).__name__))
 
 
 def _pack(active: Scorer, answer: str) -> bytes:
@@ -58,7 +55,7 @@ def store_answer_vectors(puzzle_id: int, answer: str) -> AnswerEmbedding:
         puzzle_id=puzzle_id,
         defaults={
             "answer": answer,
-            "model_name": _model_name(active),
+            "model_name": active.model_name,
             "vectors": _pack(active, answer),
         },
     )
@@ -79,7 +76,7 @@ def ensure_answer_vectors(puzzle_id: int, answer: str) -> None:
         return
     active = scorer()
     stored = AnswerEmbedding.objects.filter(puzzle_id=puzzle_id).first()
-    if stored is None or stored.answer != answer or stored.model_name != _model_name(active):
+    if stored is None or stored.answer != answer or stored.model_name != active.model_name:
         store_answer_vectors(puzzle_id, answer)
         return
     with np.load(io.BytesIO(bytes(stored.vectors))) as arrays:

@@ -32,6 +32,10 @@ def scorer_export_dir() -> Path:
     return Path(settings.VAR_DIR) / "scorer"
 
 
+def scorer_tuned() -> bool:
+    return bool(settings.GAME_SCORER_TUNED)
+
+
 def batching_enabled() -> bool:
     return bool(settings.GAME_SCORER_BATCHING)
 

@@ -8,7 +8,9 @@ game.embedder's; how a score is made from the measurements is game.marking's.
 
 from __future__ import annotations
 
+import logging
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
@@ -17,10 +19,12 @@ from typing import Generic, Literal, TypeVar
 
 import numpy as np
 
-from game.embedder import Embedder, load_embedder, resolve_model_path
+from game.embedder import Embedder, ScorerConfigError, load_embedder, resolve_model_path
 from game.lexicon import Lexicon, get_lexicon
 from game.marking import GuessScore, build_score
 from game.words import tokens
+
+log = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -50,7 +54,9 @@ class Scorer:
     guesses, "a dog", "a cat in the snow").
 
     With `cache=False` every word and text is embedded again on every call (the benchmark's
-    baseline).
+    baseline). `sentence_embedder`, when given, embeds whole texts and `embedder` only words:
+    the tuned model (game.tuning) ranks sentences by the picture they describe, while the word
+    relations' thresholds (game.alignment) were measured on the packaged model's word vectors.
     """
 
     def __init__(
@@ -59,8 +65,10 @@ class Scorer:
         cache: bool = True,
         capacity: int = 50_000,
         lexicon: Lexicon | Literal["default"] | None = "default",
+        sentence_embedder: Embedder | None = None,
     ) -> None:
         self.embedder = embedder
+        self.sentence_embedder = sentence_embedder or embedder
         # WordNet, read once per process; None scores with the word embedding alone.
         self.lexicon = get_lexicon() if lexicon == "default" else lexicon
         self.cache_enabled = cache
@@ -121,26 +129,50 @@ class Scorer:
             (kind, key)
         ]
 
+    @property
+    def model_name(self) -> str:
+        """Names the vectors this scorer makes (stored answer vectors are checked against it)."""
+        words = _name(self.embedder)
+        sentences = _name(self.sentence_embedder)
+        return words if sentences == words else f"{words}+{sentences}"
+
     def _vectors(
         self, texts: Iterable[str], words: Iterable[str]
     ) -> dict[tuple[str, str], np.ndarray]:
         wanted = [("t", t) for t in texts] + [("w", w) for w in words]
-        if not self.cache_enabled:
-            encoded = self.embedder.encode([key for _, key in wanted])
-            return {item: encoded[n] for n, item in enumerate(wanted)}
         found: dict[tuple[str, str], np.ndarray] = {}
-        with self._lock:
-            for kind, key in wanted:
-                vector = (self._texts if kind == "t" else self._words).get(key)
-                if vector is not None:
-                    found[(kind, key)] = vector
-        missing = list(dict.fromkeys(item for item in wanted if item not in found))
-        if missing:
-            encoded = self.embedder.encode([key for _, key in missing])
-            for n, (kind, key) in enumerate(missing):
-                found[(kind, key)] = encoded[n]
-                self.remember(kind, key, encoded[n])
+        if self.cache_enabled:
+            with self._lock:
+                for kind, key in wanted:
+                    vector = (self._texts if kind == "t" else self._words).get(key)
+                    if vector is not None:
+                        found[(kind, key)] = vector
+        # Without the cache nothing is shared, not even within one call (the baseline).
+        missing = (
+            list(dict.fromkeys(item for item in wanted if item not in found))
+            if self.cache_enabled
+            else wanted
+        )
+        # One model call for everything when one model embeds both, else one for each.
+        groups = (
+            [(self.embedder, missing)]
+            if self.sentence_embedder is self.embedder
+            else [
+                (self.sentence_embedder, [item for item in missing if item[0] == "t"]),
+                (self.embedder, [item for item in missing if item[0] == "w"]),
+            ]
+        )
+        for embedder, items in groups:
+            if items:
+                encoded = embedder.encode([key for _, key in items])
+                for item, vector in zip(items, encoded, strict=True):
+                    found[item] = vector
+                    self.remember(*item, vector)
         return found
+
+
+def _name(embedder: Embedder) -> str:
+    return str(getattr(embedder, "name", type(embedder).__name__))
 
 
 _default: Scorer | None = None
@@ -154,17 +186,49 @@ def get_scorer(
     threads: int | None = None,
     runtime: str = "onnx",
     export_dir: Path | None = None,
+    tuned: bool = True,
 ) -> Scorer:
     """The process-wide scorer, loaded on first use (a few seconds) and kept; the first call's
     arguments decide. Without a path, $SCORER_MODEL_PATH or the packaged model is used; the
-    runtime and export folder are game.embedder.load_embedder's."""
+    runtime and export folder are game.embedder.load_embedder's. With `tuned`, sentences are
+    embedded by that model with the shipped tuned layers (game.tuning) when they were made from
+    it, words by the model as it is."""
     global _default
     with _default_lock:
         if _default is None:
             path = resolve_model_path(model_path or os.environ.get("SCORER_MODEL_PATH") or None)
             embedder = load_embedder(path, device, threads, runtime, export_dir)
-            _default = Scorer(embedder, cache=cache)
+            sentences = None
+            if tuned:
+                tuned_path = tuned_model_path(path, export_dir)
+                if tuned_path is not None:
+                    sentences = load_embedder(tuned_path, device, threads, runtime, export_dir)
+            _default = Scorer(embedder, cache=cache, sentence_embedder=sentences)
         return _default
+
+
+def tuned_model_path(base: Path, export_dir: Path | None = None) -> Path | None:
+    """The model at `base` with the shipped tuned layers laid over it (written once into
+    `export_dir`), or None when the shipped tuning was made from another model."""
+    from game.tuning import layers
+
+    if not (layers.SHIPPED_DIR / layers.NOTE_FILE).is_file():
+        log.warning("no tuned layers in %s: sentences are scored untuned", layers.SHIPPED_DIR)
+        return None
+    note = layers.read_note(layers.SHIPPED_DIR)
+    if note["base_fingerprint"] != layers.model_fingerprint(base):
+        log.warning(
+            "the shipped scorer tuning was made from %s, not the model in %s: sentences are "
+            "scored untuned",
+            note.get("base_model", note["base_fingerprint"]),
+            base,
+        )
+        return None
+    folder = export_dir or Path(tempfile.gettempdir()) / "sixfold-scorer"
+    try:
+        return layers.tuned_model_dir(base, layers.SHIPPED_DIR, folder)
+    except layers.TuningError as error:
+        raise ScorerConfigError(str(error)) from error
 
 
 def score_guess(answer: str, guess: str) -> GuessScore:
