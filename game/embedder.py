@@ -102,6 +102,12 @@ class SentenceTransformerEmbedder:
         return vectors.astype(np.float32, copy=False)
 
 
+def export_folder(export_dir: Path | None) -> Path:
+    """Where derived model files go (ONNX exports, tuned models): the configured folder, or
+    one in the system's temporary folder."""
+    return export_dir or Path(tempfile.gettempdir()) / "sixfold-scorer"
+
+
 def load_embedder(
     path: Path,
     device: str = "cpu",
@@ -119,7 +125,8 @@ def load_embedder(
         from game import onnx_embedder
 
         if onnx_embedder.supports(path):
-            folder = export_dir or Path(tempfile.gettempdir()) / "sixfold-scorer"
-            return onnx_embedder.OnnxEmbedder(path, folder, threads or default_threads())
+            return onnx_embedder.OnnxEmbedder(
+                path, export_folder(export_dir), threads or default_threads()
+            )
         log.info("the scorer model at %s is not of a shape ONNX Runtime runs here: torch", path)
     return SentenceTransformerEmbedder(path, device, threads)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
@@ -19,7 +18,13 @@ from typing import Generic, Literal, TypeVar
 
 import numpy as np
 
-from game.embedder import Embedder, ScorerConfigError, load_embedder, resolve_model_path
+from game.embedder import (
+    Embedder,
+    ScorerConfigError,
+    export_folder,
+    load_embedder,
+    resolve_model_path,
+)
 from game.lexicon import Lexicon, get_lexicon
 from game.marking import GuessScore, build_score
 from game.words import tokens
@@ -215,18 +220,11 @@ def tuned_model_path(base: Path, export_dir: Path | None = None) -> Path | None:
     if not (layers.SHIPPED_DIR / layers.NOTE_FILE).is_file():
         log.warning("no tuned layers in %s: sentences are scored untuned", layers.SHIPPED_DIR)
         return None
-    note = layers.read_note(layers.SHIPPED_DIR)
-    if note["base_fingerprint"] != layers.model_fingerprint(base):
-        log.warning(
-            "the shipped scorer tuning was made from %s, not the model in %s: sentences are "
-            "scored untuned",
-            note.get("base_model", note["base_fingerprint"]),
-            base,
-        )
-        return None
-    folder = export_dir or Path(tempfile.gettempdir()) / "sixfold-scorer"
     try:
-        return layers.tuned_model_dir(base, layers.SHIPPED_DIR, folder)
+        return layers.tuned_model_dir(base, layers.SHIPPED_DIR, export_folder(export_dir))
+    except layers.MadeFromAnotherModel as error:
+        log.warning("%s: sentences are scored untuned", error)
+        return None
     except layers.TuningError as error:
         raise ScorerConfigError(str(error)) from error
 

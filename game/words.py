@@ -150,9 +150,9 @@ def singular(word: str) -> str:
     """A small plural-to-singular rule set for nouns that appear in prompts."""
     if word in IRREGULAR_PLURALS:
         return IRREGULAR_PLURALS[word]
-    for plural in _COMPOUND_PLURALS:
-        if word.endswith(plural):
-            return word[: -len(plural)] + IRREGULAR_PLURALS[plural]
+    if word.endswith(_COMPOUND_PLURALS):  # one check for the common case: no such ending
+        plural = next(p for p in _COMPOUND_PLURALS if word.endswith(p))
+        return word[: -len(plural)] + IRREGULAR_PLURALS[plural]
     if len(word) <= 3 or word in _NOT_PLURAL or not word.endswith("s"):
         return word
     if word.endswith(("ss", "us", "is")):

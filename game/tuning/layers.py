@@ -30,6 +30,10 @@ class TuningError(ValueError):
     """Tuned layers that cannot be laid over the model at hand."""
 
 
+class MadeFromAnotherModel(TuningError):
+    """Tuned layers made from another model than the one at hand (not broken, just not ours)."""
+
+
 def layer_prefixes(layers: list[int]) -> tuple[str, ...]:
     return tuple(f"encoder.layer.{i}." for i in layers)
 
@@ -76,7 +80,7 @@ def tuned_model_dir(base_dir: Path, tuning_dir: Path, cache_root: Path) -> Path:
     note = read_note(tuning_dir)
     base = model_fingerprint(base_dir)
     if note["base_fingerprint"] != base:
-        raise TuningError(
+        raise MadeFromAnotherModel(
             f"the scorer tuning in {tuning_dir} was made from model {note['base_fingerprint']}, "
             f"not the model in {base_dir} ({base}): tune again (python manage.py tune_scorer) "
             "or turn tuning off (SIXFOLD_SCORER_TUNED=0)"

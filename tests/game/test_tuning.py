@@ -143,7 +143,7 @@ def test_tuned_layers_of_another_model_or_a_broken_file_are_refused(tmp_path: Pa
         tuned,
         {"base_fingerprint": layers.model_fingerprint(other), "layers": [1]},
     )
-    with pytest.raises(layers.TuningError, match=r"made from model .* not the model in"):
+    with pytest.raises(layers.MadeFromAnotherModel, match=r"made from model .* not the model in"):
         layers.tuned_model_dir(base, tmp_path / "tuning", tmp_path / "cache")
     layers.save(
         tmp_path / "tuning",
