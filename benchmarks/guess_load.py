@@ -38,6 +38,7 @@ import asyncio
 import json
 import os
 import random
+import signal
 import socket
 import statistics
 import subprocess
@@ -47,7 +48,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -253,12 +254,16 @@ class Server:
     ready_after: float = 0.0  # seconds from launch until it accepted connections
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
+        """Stops the server and its worker processes: they run in a process group of their
+        own, because a supervisor killed after the timeout would leave its workers running
+        (and spending the CPU the next phase measures)."""
+        group = os.getpgid(self.process.pid)
+        os.killpg(group, signal.SIGTERM)
+        with suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        with suppress(ProcessLookupError):
+            os.killpg(group, signal.SIGKILL)
+        self.process.wait()
 
     def log_errors(self) -> list[str]:
         """Lines of the server log that report an error (each with the line after it)."""
@@ -290,7 +295,9 @@ def launch(env: dict[str, str], numbers: list[int], processes: int, log_path: Pa
     ]
     started = time.monotonic()
     with log_path.open("ab") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=log)
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=log, start_new_session=True
+        )
     server = Server(f"127.0.0.1:{port}", process, numbers, log_path)
     deadline = started + 240
     while time.monotonic() < deadline:
@@ -507,11 +514,14 @@ async def first_guess(server: Server) -> float:
 
 def scorer_alone(guesses: int, batch: int, seed: int) -> float:
     """Guesses per second the scorer alone manages on the same mix (answer vectors primed, the
-    word and text cache on, as in the server), with a torch thread per core."""
+    word and text cache on, as in the server, tuned or not as the server is), with a thread per
+    core."""
+    from config.env import env_bool
     from game.scoring import get_scorer
 
     threads = os.cpu_count() or 1
-    scorer = get_scorer(None, "cpu", True, threads)
+    tuned = env_bool("SIXFOLD_SCORER_TUNED", True)  # the server reads it through settings
+    scorer = get_scorer(None, "cpu", True, threads, tuned=tuned)
     rng = random.Random(seed)
     for answer in ANSWERS:
         scorer.score(answer, "a warm up")
