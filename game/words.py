@@ -6,6 +6,7 @@ key ignores case, accents, surrounding punctuation and a plural ending.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -184,8 +185,15 @@ def word_key(word: str) -> str:
 
 def tokens(text: str) -> list[Token]:
     """Words of a prompt or guess in order, with punctuation dropped."""
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _tokens(text: str) -> tuple[Token, ...]:
+    # Cached: a guess splits today's answer four times (its marks, the rules, the tiles), and
+    # the guesses that many players type alike come back often.
     found = _WORD_RE.findall(unicodedata.normalize("NFKC", text))
-    return [Token(text=w, key=key) for w in found if (key := word_key(w))]
+    return tuple(Token(text=w, key=key) for w in found if (key := word_key(w)))
 
 
 def contrasting(key_a: str, key_b: str) -> bool:

@@ -1,0 +1,122 @@
+"""The guess path's own SQL (game.progress_store): what it writes reads back through the ORM
+exactly as the ORM's own writes did, on SQLite and on PostgreSQL, and two tabs of one player
+guessing at the same moment both count, one after the other."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from game import progress_store, services
+from game.alignment import ABSENT, EXACT
+from game.marking import GuessScore, WordMark
+from game.models import Guess, PlayerProgress
+from puzzles.models import Puzzle
+
+SITE = "https://sixfold.example"
+
+
+def score(similarity: float, answer: str, found: frozenset[str] = frozenset()) -> GuessScore:
+    marks = [WordMark(w, EXACT if w in found else ABSENT) for w in answer.split()]
+    return GuessScore(similarity, marks, [WordMark("guess", "absent")])
+
+
+def record(puzzle: Puzzle, player: uuid.UUID, text: str, similarity: float = 40.0) -> Any:
+    return services._record(
+        puzzle, player, uuid.uuid4(), text, score(similarity, puzzle.prompt.text), SITE
+    )
+
+
+def test_a_first_guess_makes_the_progress_and_later_ones_read_it_back(puzzle: Puzzle) -> None:
+    player = uuid.uuid4()
+    with transaction.atomic():
+        first = progress_store.lock_game(puzzle, player, on_day=True)
+    assert first.created and first.guesses == []
+    assert first.progress.state == PlayerProgress.State.PLAYING
+    record(puzzle, player, "a red bus", 31.5)
+    record(puzzle, player, "green apples", 47.25)
+
+    with transaction.atomic():
+        game = progress_store.lock_game(puzzle, player, on_day=True)
+    assert not game.created
+    assert game.progress.player == player and game.progress.guess_count == 2
+    assert game.progress.best_similarity == 47.25
+    assert [(g.number, g.text, g.similarity) for g in game.guesses] == [
+        (1, "a red bus", 31.5),
+        (2, "green apples", 47.25),
+    ]
+    assert isinstance(game.guesses[0].client_id, uuid.UUID)
+    assert game.guesses[0].marks == ["absent"] * len(puzzle.prompt.text.split())
+    assert game.guesses[0].guess_marks == [["guess", "absent"]]
+
+
+def test_what_it_stores_reads_back_through_the_orm(puzzle: Puzzle) -> None:
+    player = uuid.uuid4()
+    answer = puzzle.prompt.text
+    outcome = services._record(
+        puzzle,
+        player,
+        uuid.uuid4(),
+        "two penguins",
+        score(55.0, answer, frozenset({"two", "penguins"})),
+        SITE,
+    )
+    progress = PlayerProgress.objects.get(player=player, puzzle=puzzle)
+    assert progress.found == [0, 2]  # positions of "two" and "penguins"
+    assert progress.guess_count == 1 and progress.on_day
+    assert progress.started_at is not None and progress.updated_at >= progress.started_at
+    stored = Guess.objects.get(progress=progress)
+    assert stored.text == "two penguins" and stored.similarity == 55.0
+    assert stored.marks[:3] == [EXACT, ABSENT, EXACT]
+    assert outcome.state["tiles"][2] == {"word": "penguins", "state": "found"}
+
+
+def test_a_finished_game_gets_its_finishing_time(puzzle: Puzzle) -> None:
+    player = uuid.uuid4()
+    for text in ["a", "b", "c", "d", "e", "f"]:
+        outcome = record(puzzle, player, f"guess {text}")
+    assert outcome.state["status"] == "lost"
+    progress = PlayerProgress.objects.get(player=player, puzzle=puzzle)
+    assert progress.state == PlayerProgress.State.LOST and progress.finished_at is not None
+
+
+def in_threads(job: Callable[[int], Any], count: int) -> list[Any]:
+    start = threading.Barrier(count)
+    results: list[Any] = [None] * count
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            start.wait()
+            results[index] = job(index)
+        except BaseException as error:  # handed to the main thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+    return results
+
+
+@pytest.mark.postgres
+def test_two_tabs_guessing_at_once_both_count_in_turn(puzzle: Puzzle) -> None:
+    """Four tabs of a new player send four different first guesses at the same moment: the
+    progress is made once, and every guess is stored with its own number."""
+    player = uuid.uuid4()
+    outcomes = in_threads(lambda k: record(puzzle, player, f"guess number {k}"), 4)
+    assert sum(o.counts_changed for o in outcomes) == 1  # one of them started the game
+    assert PlayerProgress.objects.filter(player=player).count() == 1
+    numbers = sorted(Guess.objects.filter(progress__player=player).values_list("number", flat=True))
+    assert numbers == [1, 2, 3, 4]
+    assert PlayerProgress.objects.get(player=player).guess_count == 4
