@@ -10,8 +10,8 @@ process). For each number of web processes (`--processes`, uvicorn workers shari
     finished game moves the player on to an older puzzle on a new socket ("next puzzle": how
     long that takes; all games start together, so they end in a wave);
   * burst: every player sends one guess at the same moment: how long until the last is answered;
-  * leave: every player closes at once: errors in the server log, channel-layer group members
-    left behind in Redis;
+  * leave: every player closes at once: errors in the server log, open-tab entries (and any
+    channel-layer group member) left behind in Redis;
   * flat out: 200 players guess back to back (no thinking): the most the server answers per
     second, set against the scorer alone on the same mix of guesses in the same run (this
     process, before the servers start, with as many torch threads as the machine has cores):
@@ -222,8 +222,8 @@ def stored_guesses(env: dict[str, str]) -> int:
 
 
 def group_members_left(backend: Backend) -> int | None:
-    """Channel-layer group members and open tabs (game.tabs) still in Redis (None without
-    Redis)."""
+    """Channel-layer group members (the server uses none: a check) and open tabs (game.tabs)
+    still in Redis (None without Redis)."""
     if not backend.redis_url:
         return None
     import redis

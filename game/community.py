@@ -2,22 +2,27 @@
 server process agrees), its results for the end-of-game chart, and the live counts pushed to
 everyone on its page.
 
-The counts come from the database, so that every server process sends the same numbers. They
-are pushed at most once per interval per puzzle and process: with a thousand players on a page,
-a push per guess would send a million frames; coalesced, each page gets at most one a second.
+Live counts: each web process reads a watched puzzle's counts once per interval and sends them
+to its own open pages when they changed, with no channel layer between. Through a channel-layer
+group, a push to a thousand pages was a thousand messages through Redis, each received with a
+round trip of its own: a fifth of a web process's Python at a thousand players, more than the
+guesses' database work, and a thousand dead members to clean up when they all left at once.
+Counts come from the database, so every process sends the same numbers, within an interval.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import weakref
+from collections.abc import Awaitable, Callable
 
-from channels.layers import get_channel_layer
 from django.db.models import Count, Q
 
 from game import outages
 from game.db import in_db_thread
 from game.models import PlayerProgress
+from game.protocol import counts_frame
 from game.rules import MAX_GUESSES
 from game.stats import CommunityStats
 
@@ -46,49 +51,71 @@ def community_stats(puzzle_id: int) -> CommunityStats:
     return CommunityStats([wins.get(k, 0) for k in range(1, MAX_GUESSES + 1)], lost)
 
 
-def group_name(number: int) -> str:
-    """The channel-layer group of everyone looking at a puzzle."""
-    return f"puzzle_{number}"
+Send = Callable[[str], Awaitable[None]]  # sends one text frame to one page
 
 
-class CountsNotifier:
+class CountsWatch:
+    """The pages open on each puzzle in this process, and for each watched puzzle a task that
+    reads its counts every `interval` seconds and, when they changed, sends them to all its
+    pages as one frame built once. The task ends when the puzzle's last page closes."""
+
     def __init__(self, interval: float = INTERVAL_SECONDS) -> None:
         self.interval = interval
-        self._last_sent: dict[int, float] = {}
-        self._pending: dict[int, asyncio.Task[None]] = {}
+        self._pages: dict[int, dict[str, Send]] = {}
+        self._tasks: dict[int, asyncio.Task[None]] = {}
 
-    def notify(self, puzzle_id: int, number: int) -> None:
-        """Asks for a push of the puzzle's counts: now, or when the interval since the last one
-        is over (all the requests in between become that one push)."""
-        if number in self._pending:
-            return
-        loop = asyncio.get_running_loop()
-        wait = max(0.0, self._last_sent.get(number, -self.interval) + self.interval - loop.time())
-        self._pending[number] = loop.create_task(self._push(puzzle_id, number, wait))
+    def watch(self, puzzle_id: int, page: str, send: Send, seen: dict[str, int]) -> None:
+        """Adds a page (its name, and how to send it a frame) that has just been sent the
+        counts `seen`: it hears again when they change."""
+        self._pages.setdefault(puzzle_id, {})[page] = send
+        if puzzle_id not in self._tasks:
+            task = asyncio.get_running_loop().create_task(self._push_changes(puzzle_id, seen))
+            self._tasks[puzzle_id] = task
 
-    async def _push(self, puzzle_id: int, number: int, wait: float) -> None:
+    def unwatch(self, puzzle_id: int, page: str) -> None:
+        self._pages.get(puzzle_id, {}).pop(page, None)
+
+    def pages(self, puzzle_id: int) -> int:
+        return len(self._pages.get(puzzle_id, {}))
+
+    def watched(self, puzzle_id: int) -> bool:
+        """Whether the puzzle's counts are still read (until the interval after its last page
+        closed)."""
+        return puzzle_id in self._tasks
+
+    async def _push_changes(self, puzzle_id: int, last: dict[str, int]) -> None:
         try:
-            await asyncio.sleep(wait)
-            counts = await in_db_thread(community_counts)(puzzle_id)
-            layer = get_channel_layer()
-            if layer is not None:
-                await layer.group_send(group_name(number), {"type": "community.counts", **counts})
-        except outages.SERVICE_ERRORS as error:
-            # Nobody awaits this task: say what was lost here. The next guess pushes again.
-            outages.report(f"counts of puzzle #{number} not pushed", error)
+            while self._pages.get(puzzle_id):
+                await asyncio.sleep(self.interval)
+                try:
+                    counts = await in_db_thread(community_counts)(puzzle_id)
+                except outages.SERVICE_ERRORS as error:  # the next interval tries again
+                    outages.report(f"counts of puzzle {puzzle_id} not read", error)
+                    continue
+                if counts != last:
+                    await self._send_all(puzzle_id, json.dumps(counts_frame(**counts)))
+                last = counts
         finally:
-            self._last_sent[number] = asyncio.get_running_loop().time()
-            del self._pending[number]
+            del self._tasks[puzzle_id]
+            self._pages.pop(puzzle_id, None)
+
+    async def _send_all(self, puzzle_id: int, frame: str) -> None:
+        pages = list(self._pages.get(puzzle_id, {}).items())
+        sent = await asyncio.gather(*(send(frame) for _, send in pages), return_exceptions=True)
+        for (page, _), result in zip(pages, sent, strict=True):
+            if isinstance(result, Exception):  # a page that has gone: its socket closes itself
+                self.unwatch(puzzle_id, page)
 
 
-_notifiers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CountsNotifier] = (
+_watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CountsWatch] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def notifier() -> CountsNotifier:
+def counts_watch() -> CountsWatch:
+    """The running event loop's watch (its tasks belong to that loop)."""
     loop = asyncio.get_running_loop()
-    found = _notifiers.get(loop)
+    found = _watches.get(loop)
     if found is None:
-        found = _notifiers[loop] = CountsNotifier()
+        found = _watches[loop] = CountsWatch()
     return found

@@ -22,7 +22,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from game import conf, outages, protocol, ratelimit, services
-from game.community import group_name
+from game.community import counts_watch
 from game.db import in_db_thread
 from game.players import player_in_session
 from game.protocol import FLOODING, NO_PUZZLE, NO_SESSION, UNAVAILABLE
@@ -32,19 +32,20 @@ from puzzles.models import Puzzle
 
 _MALFORMED = object()  # what a frame that is not JSON decodes to
 
-# Group joins and leaves at once, per process: a thousand players leaving together must queue
-# here rather than each take a Redis connection (which runs out and leaves dead members behind).
-GROUP_CALLS_AT_ONCE = 64
-_group_semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+# Joins and leaves of players' tabs (game.tabs, in Redis) at once, per process: a thousand
+# players leaving together must queue here rather than each take a Redis connection (which runs
+# out and leaves dead entries behind).
+TAB_CALLS_AT_ONCE = 64
+_tab_semaphores: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _group_calls() -> asyncio.Semaphore:
+def _tab_calls() -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
-    found = _group_semaphores.get(loop)
+    found = _tab_semaphores.get(loop)
     if found is None:
-        found = _group_semaphores[loop] = asyncio.Semaphore(GROUP_CALLS_AT_ONCE)
+        found = _tab_semaphores[loop] = asyncio.Semaphore(TAB_CALLS_AT_ONCE)
     return found
 
 
@@ -65,13 +66,13 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
 
     puzzle: Puzzle
     player: uuid.UUID
-    joined: list[str]  # channel-layer groups (the puzzle's live counts)
+    watching: int | None  # the puzzle whose live counts this page gets (game.community)
     tab_key: str | None  # this socket's entry in game.tabs, once it is there
     other_tabs: set[str]  # channels of this player's other tabs on this puzzle
     guesses_seen: int  # guesses in the last state this tab sent to its page
 
     async def connect(self) -> None:
-        self.joined, self.tab_key, self.other_tabs, self.guesses_seen = [], None, set(), 0
+        self.watching, self.tab_key, self.other_tabs, self.guesses_seen = None, None, set(), 0
         await self.accept()
         number = int(self.scope["url_route"]["kwargs"]["number"])
         try:
@@ -86,9 +87,7 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
                 return
             self.puzzle, self.player = opening.puzzle, player
             self.guesses_seen = len(opening.state["guesses"])
-            async with _group_calls():
-                await self.channel_layer.group_add(group_name(number), self.channel_name)
-                self.joined.append(group_name(number))
+            async with _tab_calls():
                 self.tab_key = tabs_key(player, number)
                 self.other_tabs = await open_tabs().join(self.tab_key, self.channel_name)
             await tell(self.other_tabs, self._hello(reply=False))
@@ -99,31 +98,33 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json(protocol.state_frame(opening.state))
         await self.send_json(protocol.counts_frame(**opening.counts))
+        # After the counts of the moment, so that a change never arrives before them.
+        self.watching = opening.puzzle.pk
+        counts_watch().watch(self.watching, self.channel_name, self._send_text, opening.counts)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
         finally:
-            # A send to a page that has just gone (a counts push, another tab's update) ends
-            # the consumer with the server's "client disconnected" error before `disconnect`
-            # runs: the groups are left here whatever way it ended, or dead members pile up.
+            # A send to a page that has just gone (another tab's update) ends the consumer with
+            # the server's "client disconnected" error before `disconnect` runs: the tabs and
+            # the counts are left here whatever way it ended, or dead entries pile up.
             await self._leave()
 
     async def disconnect(self, code: int) -> None:
         await self._leave()
 
     async def _leave(self) -> None:
-        """Leaves the groups and the player's tabs, telling the tabs this one knows."""
-        joined, self.joined = getattr(self, "joined", []), []
+        """Stops the live counts and leaves the player's tabs, telling the tabs this one knows."""
+        watching, self.watching = getattr(self, "watching", None), None
+        if watching is not None:
+            counts_watch().unwatch(watching, self.channel_name)
         tab_key, self.tab_key = getattr(self, "tab_key", None), None
-        if not joined and tab_key is None:
+        if tab_key is None:
             return
-        async with _group_calls():
+        async with _tab_calls():
             try:
-                for group in joined:
-                    await self.channel_layer.group_discard(group, self.channel_name)
-                if tab_key is not None:
-                    await open_tabs().leave(tab_key, self.channel_name)
+                await open_tabs().leave(tab_key, self.channel_name)
             except outages.SERVICE_ERRORS as error:  # the entries expire anyway
                 outages.report("socket disconnect", error)
         await tell(self.other_tabs, {"type": "tab.bye", "sender": self.channel_name})
@@ -183,9 +184,6 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         if not outcome.duplicate:
             await tell(self.other_tabs, {"type": "player.update", "sender": self.channel_name})
 
-    async def community_counts(self, event: dict[str, Any]) -> None:
-        await self.send_json(protocol.counts_frame(event["players"], event["solvers"]))
-
     async def player_update(self, event: dict[str, Any]) -> None:
         if event.get("sender") != self.channel_name:  # another tab of this player guessed
             await self._send_state()
@@ -224,6 +222,9 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         state = await in_db_thread(services.game_state)(self.puzzle, self.player, self._site_url())
         self.guesses_seen = len(state["guesses"])
         await self.send_json(protocol.state_frame(state, guess_id, duplicate))
+
+    async def _send_text(self, frame: str) -> None:
+        await self.send(text_data=frame)
 
     async def _error(self, code: str, message: str, guess_id: str | None) -> None:
         await self.send_json(protocol.error_frame(code, message, guess_id))

@@ -1,6 +1,6 @@
 """What counts as a service outage on the player's path, and how long a page should wait.
 
-A guess needs the database, the shared cache (rate limits) and the channel layer (live counts,
+A guess needs the database, the shared cache (rate limits) and the channel layer (a player's
 other tabs). When one of them is down, the player gets an answer in the protocol the page
 speaks (JSON with a code and `Retry-After` over HTTP, an error frame over the socket), never a
 server error page, and nothing is stored or changed.

@@ -33,7 +33,6 @@ Connection = Any  # a Django database wrapper (django.db.backends.base.base)
 class LockedGame:
     progress: PlayerProgress
     guesses: list[Guess]  # in the order they were played
-    created: bool  # the progress was made now: the player's first guess on this puzzle
 
 
 def lock_game(puzzle: Puzzle, player: uuid.UUID, on_day: bool) -> LockedGame:
@@ -41,11 +40,10 @@ def lock_game(puzzle: Puzzle, player: uuid.UUID, on_day: bool) -> LockedGame:
     transaction ends so that two tabs' guesses take turns, with the guesses played so far."""
     db = _connection()
     rows = _locked_rows(db, puzzle, player)
-    created = False
     if not rows:
         progress = PlayerProgress(player=player, puzzle=puzzle, on_day=on_day)
         # Another tab may make it at the same moment: then this one waits for its lock below.
-        created = _insert(db, progress, conflict_fields=("player", "puzzle")) == 1
+        _insert(db, progress, conflict_fields=("player", "puzzle"))
         rows = _locked_rows(db, puzzle, player)
     split = len(_fields(PlayerProgress))  # progress columns, then guess columns
     progress = _model_from_row(db, PlayerProgress, rows[0][:split])
@@ -57,7 +55,7 @@ def lock_game(puzzle: Puzzle, player: uuid.UUID, on_day: bool) -> LockedGame:
     ]
     for guess in guesses:
         guess.progress = progress
-    return LockedGame(progress, guesses, created)
+    return LockedGame(progress, guesses)
 
 
 def add_guess(guess: Guess) -> None:
@@ -133,10 +131,9 @@ def _locked_rows(db: Connection, puzzle: Puzzle, player: uuid.UUID) -> list[tupl
         return cursor.fetchall()  # type: ignore[no-any-return]
 
 
-def _insert(db: Connection, instance: Model, conflict_fields: Sequence[str] = ()) -> int:
+def _insert(db: Connection, instance: Model, conflict_fields: Sequence[str] = ()) -> None:
     """Inserts `instance` (defaults and auto_now_add times filled in as save() would); with
-    `conflict_fields`, a row that would break their unique constraint is skipped. Returns the
-    number of rows written."""
+    `conflict_fields`, a row that would break their unique constraint is skipped."""
     model = type(instance)
     fields = [f for f in _fields(model) if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(instance, add=True), db) for f in fields]
@@ -148,7 +145,6 @@ def _insert(db: Connection, instance: Model, conflict_fields: Sequence[str] = ()
         sql += f" ON CONFLICT ({targets}) DO NOTHING"
     with db.cursor() as cursor:
         cursor.execute(sql, values)
-        return cursor.rowcount  # type: ignore[no-any-return]
 
 
 def _model_from_row(db: Connection, model: type[Model], row: Sequence[Any]) -> Any:

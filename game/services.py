@@ -19,7 +19,7 @@ from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from game import answers, conf, progress_store, ratelimit
-from game.community import community_counts, community_stats, notifier
+from game.community import community_counts, community_stats
 from game.db import in_db_thread
 from game.marking import GuessScore
 from game.models import Guess, PlayerProgress
@@ -233,7 +233,6 @@ def archive(player: uuid.UUID) -> list[dict[str, Any]]:
 class GuessOutcome:
     state: dict[str, Any]  # the game after the guess, as game_state gives it
     duplicate: bool  # the guess had been counted already (sent again after a dropped link)
-    counts_changed: bool = False  # a new player, or a finished game
 
 
 def parse_client_id(raw: object) -> uuid.UUID:
@@ -309,7 +308,7 @@ def _record_in_transaction(
         fields.append("finished_at")
     progress_store.save_progress(progress, fields)
     state = game_state(puzzle, player, site_url, progress, [*earlier, guess])
-    return GuessOutcome(state, duplicate=False, counts_changed=game.created or progress.is_over)
+    return GuessOutcome(state, duplicate=False)
 
 
 async def submit_guess(
@@ -341,8 +340,6 @@ async def submit_guess(
         )
     score = await answers.score(answer, text)
     outcome = await in_db_thread(_record)(puzzle, player, client_id, text, score, site_url)
-    if outcome.counts_changed:
-        notifier().notify(puzzle.pk, puzzle.number)
     return outcome
 
 

@@ -34,7 +34,7 @@ SIXFOLD_GENERATION_LEASE_SECONDS = 600
 # Media go to a temporary folder (tests/conftest.py gives each test its own).
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "sixfold-test-media"
 
-# A prefix per run, so that parallel test runs never share channel-layer groups in Redis.
+# A prefix per run, so that parallel test runs never share channel-layer keys in Redis.
 if REDIS_URL:  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"sixfold-test-{os.getpid()}"  # noqa: F405
 

@@ -13,5 +13,5 @@ WHITENOISE_AUTOREFRESH = True  # static files edited while a server runs are ser
 MEDIA_ROOT = Path(os.environ["SIXFOLD_E2E_MEDIA"])
 if REDIS_URL:  # noqa: F405
     layer = CHANNEL_LAYERS["default"]["CONFIG"]  # noqa: F405
-    # Both servers of a run share one prefix, so that they share channel-layer groups.
+    # Both servers of a run share one prefix, so that they share the players' tabs (game.tabs).
     layer["prefix"] = os.environ["SIXFOLD_E2E_PREFIX"]

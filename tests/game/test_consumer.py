@@ -174,32 +174,21 @@ async def _frames_until_quiet(socket: WebsocketCommunicator) -> list[str]:
     return kinds
 
 
-async def test_a_page_that_is_gone_when_a_push_comes_leaves_its_groups(
+async def test_a_page_that_is_gone_when_a_message_comes_stops_its_counts_and_leaves_its_tabs(
     puzzle_tx: Puzzle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The server's send raises once the page has gone (uvicorn's "client disconnected"): the
-    # consumer ends there, before any `disconnect`, and must still leave the puzzle's group and
-    # its player's tabs, or every later push goes to a member nobody reads.
-    from channels.layers import get_channel_layer
-
-    from game.community import group_name
-
-    layer = get_channel_layer()
-    discarded: list[str] = []
-    real_discard = layer.group_discard
-
-    async def recording_discard(group: str, channel: str) -> None:
-        discarded.append(group)
-        await real_discard(group, channel)
-
-    monkeypatch.setattr(layer, "group_discard", recording_discard)
+    # consumer ends there, before any `disconnect`, and must still stop its live counts and
+    # leave its player's tabs, or every later push goes to a page nobody reads.
+    from game.community import counts_watch
     from game.tabs import open_tabs
 
     registry = open_tabs()  # in this process or in Redis, as configured
     real_leave = type(registry).leave
+    left: list[str] = []
 
     async def recording_leave(self: Any, key: str, channel: str) -> None:
-        discarded.append(key)
+        left.append(key)
         await real_leave(self, key, channel)
 
     monkeypatch.setattr(type(registry), "leave", recording_leave)
@@ -213,16 +202,20 @@ async def test_a_page_that_is_gone_when_a_push_comes_leaves_its_groups(
 
         await application(scope, receive, send_until_gone)
 
-    headers = [ORIGIN, (b"host", b"testserver"), (b"cookie", await _cookie())]
+    cookie = await _cookie()
+    headers = [ORIGIN, (b"host", b"testserver"), (b"cookie", cookie)]
     socket = WebsocketCommunicator(app, f"/ws/play/{puzzle_tx.number}/", headers=headers)
     assert (await socket.connect(timeout=30))[0]
     await _next_of(socket, "counts")
+    other_tab = await opened(puzzle_tx.number, cookie)
+    assert counts_watch().pages(puzzle_tx.pk) == 2
     gone["page"] = True
-    await layer.group_send(
-        group_name(puzzle_tx.number), {"type": "community.counts", "players": 1, "solvers": 0}
-    )
+    # The other tab's guess tells this one, whose answer to its page fails.
+    await other_tab.send_json_to({"type": "guess", "id": str(uuid.uuid4()), "text": "a penguin"})
+    await _next_of(other_tab, "state")
     with pytest.raises(OSError):
         await socket.wait(timeout=30)  # the consumer ends with the failed send
-    assert discarded[0] == group_name(puzzle_tx.number)
-    assert len(discarded) == 2 and ":tabs:" in discarded[1]
-    assert await registry.members(discarded[1]) == set()
+    assert counts_watch().pages(puzzle_tx.pk) == 1  # the other tab's
+    assert len(left) == 1 and ":tabs:" in left[0]
+    assert len(await registry.members(left[0])) == 1
+    await other_tab.disconnect()

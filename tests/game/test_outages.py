@@ -130,9 +130,9 @@ async def test_a_malformed_frame_gets_an_error_frame_and_the_socket_stays_open()
     await socket.disconnect()
 
 
-async def test_with_the_channel_layer_down_the_socket_says_so_and_closes_4503(
-    settings: Any,
-) -> None:
+async def test_with_redis_down_the_socket_says_so_and_closes_4503(settings: Any) -> None:
+    # Redis holds the channel layer and the players' open tabs (both from REDIS_URL): a page
+    # that connects during an outage is told, and its page falls back to HTTP.
     puzzle = await database_sync_to_async(make_published_puzzle)(ANSWER, puzzle_day())
     settings.CHANNEL_LAYERS = {
         "default": {
@@ -140,6 +140,7 @@ async def test_with_the_channel_layer_down_the_socket_says_so_and_closes_4503(
             "CONFIG": {"hosts": [DOWN]},
         }
     }
+    settings.REDIS_URL = DOWN
     socket = await _socket(puzzle.number)
     error = await socket.receive_json_from(timeout=30)
     assert (error["type"], error["code"]) == ("error", "unavailable")
