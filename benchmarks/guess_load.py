@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import random
@@ -339,6 +340,9 @@ class Tally:
     # Seconds from a finished game to the next puzzle's first state (old socket closed, new
     # one opened): a thousand games that end together make a wave of these.
     reopens: list[float] = field(default_factory=list)
+    # How late this load client's own event loop woke from 10 ms sleeps meanwhile: a latency
+    # is the server's answer time plus at most this much of the client's own delay.
+    client_lag: list[float] = field(default_factory=list)
     started: float = 0.0
     finished: float = 0.0
 
@@ -477,11 +481,21 @@ async def join_all(server: Server, count: int, seed: int) -> tuple[list[Player],
     return joined, failed
 
 
+async def measure_lag(lags: list[float], until: float) -> None:
+    while time.monotonic() < until:
+        asleep = time.perf_counter()
+        await asyncio.sleep(0.01)
+        lags.append(time.perf_counter() - asleep - 0.01)
+
+
 async def run_level(server: Server, count: int, seconds: float, seed: int) -> LevelResult:
     players, failed = await join_all(server, count, seed)
     steady = Tally(started=time.perf_counter())
     until = time.monotonic() + seconds
-    await asyncio.gather(*(p.play(steady, until, (3.0, 7.0)) for p in players))
+    await asyncio.gather(
+        measure_lag(steady.client_lag, until),
+        *(p.play(steady, until, (3.0, 7.0)) for p in players),
+    )
     steady.finished = time.perf_counter()
     burst = Tally(started=time.perf_counter())
     await asyncio.gather(*(p.guess(burst) for p in players))
@@ -587,6 +601,9 @@ def main() -> None:
     print("scorer alone on the same guess mix...", flush=True)
     alone = scorer_alone(2000, 32, args.seed)
 
+    # This client's own collector pauses would show as the server's latency (client lag).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     run = uuid.uuid4().hex[:8]
     results: list[ConfigResult] = []
     acked = stored = 0
@@ -616,7 +633,7 @@ def print_table(
     head = (
         f"{'procs':>5} {'players':>7} {'offered/s':>9} {'answered/s':>10} {'p50 ms':>8} "
         f"{'p99 ms':>8} {'next puzzle p50/p99 ms':>22} {'burst all in ms':>15} "
-        f"{'handshakes failed':>17} {'errors':>6}"
+        f"{'handshakes failed':>17} {'errors':>6} {'client lag p99 ms':>17}"
     )
     print(head)
     for result in results:
@@ -631,7 +648,7 @@ def print_table(
                 f"{result.processes:>5} {level.players:>7} {s.offered():>9.1f} "
                 f"{s.rate():>10.1f} {s.p50():>8.0f} {s.percentile(0.99):>8.0f} {reopen:>22} "
                 f"{b.percentile(1.0):>15.0f} {level.handshakes_failed:>17} "
-                f"{s.errors + b.errors:>6}"
+                f"{s.errors + b.errors:>6} {milliseconds_at(s.client_lag, 0.99):>17.0f}"
             )
     codes = Counter[str]()
     for result in results:

@@ -27,6 +27,9 @@ from game.rules import MAX_GUESSES
 from game.stats import CommunityStats
 
 INTERVAL_SECONDS = 1.0
+# Pages sent the counts in one go before the server turns to other work: a thousand sends in a
+# row hold the event loop for about 100 ms, which every guess arriving meanwhile would wait.
+SENDS_AT_ONCE = 50
 
 
 def community_counts(puzzle_id: int) -> dict[str, int]:
@@ -101,10 +104,13 @@ class CountsWatch:
 
     async def _send_all(self, puzzle_id: int, frame: str) -> None:
         pages = list(self._pages.get(puzzle_id, {}).items())
-        sent = await asyncio.gather(*(send(frame) for _, send in pages), return_exceptions=True)
-        for (page, _), result in zip(pages, sent, strict=True):
-            if isinstance(result, Exception):  # a page that has gone: its socket closes itself
-                self.unwatch(puzzle_id, page)
+        for start in range(0, len(pages), SENDS_AT_ONCE):
+            chunk = pages[start : start + SENDS_AT_ONCE]
+            sent = await asyncio.gather(*(send(frame) for _, send in chunk), return_exceptions=True)
+            for (page, _), result in zip(chunk, sent, strict=True):
+                if isinstance(result, Exception):  # a page that has gone: its socket closes
+                    self.unwatch(puzzle_id, page)
+            await asyncio.sleep(0)  # lets guesses be answered between chunks
 
 
 _watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CountsWatch] = (
