@@ -4,13 +4,13 @@ guessing at the same moment both count, one after the other."""
 
 from __future__ import annotations
 
-import threading
+import itertools
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
+from threads_at_once import run_in_threads
 
 from game import progress_store, services
 from game.alignment import ABSENT, EXACT
@@ -84,36 +84,13 @@ def test_a_finished_game_gets_its_finishing_time(puzzle: Puzzle) -> None:
     assert progress.state == PlayerProgress.State.LOST and progress.finished_at is not None
 
 
-def in_threads(job: Callable[[int], Any], count: int) -> list[Any]:
-    start = threading.Barrier(count)
-    results: list[Any] = [None] * count
-    errors: list[BaseException] = []
-
-    def work(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = job(index)
-        except BaseException as error:  # handed to the main thread
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if errors:
-        raise errors[0]
-    return results
-
-
 @pytest.mark.postgres
 def test_two_tabs_guessing_at_once_both_count_in_turn(puzzle: Puzzle) -> None:
     """Four tabs of a new player send four different first guesses at the same moment: the
     progress is made once, and every guess is stored with its own number."""
     player = uuid.uuid4()
-    in_threads(lambda k: record(puzzle, player, f"guess number {k}"), 4)
+    tab = itertools.count()
+    run_in_threads(lambda: record(puzzle, player, f"guess from tab {next(tab)}"), 4)
     assert PlayerProgress.objects.filter(player=player).count() == 1
     numbers = sorted(Guess.objects.filter(progress__player=player).values_list("number", flat=True))
     assert numbers == [1, 2, 3, 4]

@@ -3,44 +3,18 @@ generated once, no prompt used twice."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from django.db import connection
+from threads_at_once import run_in_threads
 
 from puzzles import generation, runs
 from puzzles.calendar import puzzle_day
 from puzzles.models import Prompt, Puzzle
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_in_threads(job: Callable[[], Any], count: int) -> list[Any]:
-    """Run `job` in `count` threads that start together; re-raise the first error."""
-    start = threading.Barrier(count)
-    results: list[Any] = [None] * count
-    errors: list[BaseException] = []
-
-    def work(index: int) -> None:
-        try:
-            start.wait()
-            results[index] = job()
-        except BaseException as error:  # handed to the main thread
-            errors.append(error)
-        finally:
-            connection.close()  # each thread has its own connection
-
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    if errors:
-        raise errors[0]
-    return results
 
 
 def nightly_job() -> list[tuple[int, runs.Outcome]]:
