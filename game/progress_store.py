@@ -4,11 +4,13 @@ Every guess locks the player's progress, reads their earlier guesses, stores the
 updates the progress. Through the ORM those queries cost 3.8 ms of Python per guess, because
 each query is compiled anew, and a web process runs its Python one thread at a time: under load
 that was the largest share of a guess's time. The same work here costs 1.3 ms (both measured
-against PostgreSQL, 900 guesses in a row). Everything off the guess path keeps the ORM.
+against PostgreSQL, 900 guesses in a row). Every state sent to a page (a socket opening, a
+reload) reads the game the same way, in one query. Everything else keeps the ORM.
 
 The SQL names tables and columns from the models' own metadata, and every value passes through
 the model's field both ways, exactly as the ORM would send and read it (SQLite and PostgreSQL
-store UUIDs, JSON and times differently). Call these inside `transaction.atomic()`.
+store UUIDs, JSON and times differently). lock_game, add_guess and save_progress belong inside
+one `transaction.atomic()`.
 """
 
 from __future__ import annotations
@@ -30,21 +32,33 @@ Connection = Any  # a Django database wrapper (django.db.backends.base.base)
 
 
 @dataclass(frozen=True)
-class LockedGame:
+class StoredGame:
     progress: PlayerProgress
     guesses: list[Guess]  # in the order they were played
 
 
-def lock_game(puzzle: Puzzle, player: uuid.UUID, on_day: bool) -> LockedGame:
+def read_game(puzzle: Puzzle, player: uuid.UUID) -> StoredGame | None:
+    """The player's progress on `puzzle` with their guesses, in one query; None before their
+    first guess."""
+    db = _connection()
+    rows = _game_rows(db, puzzle, player, lock=False)
+    return _game_from_rows(db, puzzle, rows) if rows else None
+
+
+def lock_game(puzzle: Puzzle, player: uuid.UUID, on_day: bool) -> StoredGame:
     """The player's progress on `puzzle` (made when missing, `on_day` as given), locked until the
     transaction ends so that two tabs' guesses take turns, with the guesses played so far."""
     db = _connection()
-    rows = _locked_rows(db, puzzle, player)
+    rows = _game_rows(db, puzzle, player, lock=True)
     if not rows:
         progress = PlayerProgress(player=player, puzzle=puzzle, on_day=on_day)
         # Another tab may make it at the same moment: then this one waits for its lock below.
         _insert(db, progress, conflict_fields=("player", "puzzle"))
-        rows = _locked_rows(db, puzzle, player)
+        rows = _game_rows(db, puzzle, player, lock=True)
+    return _game_from_rows(db, puzzle, rows)
+
+
+def _game_from_rows(db: Connection, puzzle: Puzzle, rows: list[tuple[Any, ...]]) -> StoredGame:
     split = len(_fields(PlayerProgress))  # progress columns, then guess columns
     progress = _model_from_row(db, PlayerProgress, rows[0][:split])
     progress.puzzle = puzzle  # spares a query when the caller reads it
@@ -55,7 +69,7 @@ def lock_game(puzzle: Puzzle, player: uuid.UUID, on_day: bool) -> LockedGame:
     ]
     for guess in guesses:
         guess.progress = progress
-    return LockedGame(progress, guesses)
+    return StoredGame(progress, guesses)
 
 
 def add_guess(guess: Guess) -> None:
@@ -100,7 +114,7 @@ def _field(model: type[Model], name: str) -> Field[Any, Any]:
 
 
 @functools.cache
-def _lock_sql(vendor: str, for_update_of: bool) -> str:
+def _game_sql(vendor: str, for_update_of: bool) -> str:
     """The progress of (player, puzzle) joined with its guesses: one trip to the database."""
     db = _connection()
     progress, guess = PlayerProgress._meta, Guess._meta
@@ -123,8 +137,10 @@ def _lock_sql(vendor: str, for_update_of: bool) -> str:
     return sql + " FOR UPDATE OF p" if for_update_of else sql
 
 
-def _locked_rows(db: Connection, puzzle: Puzzle, player: uuid.UUID) -> list[tuple[Any, ...]]:
-    sql = _lock_sql(db.vendor, db.features.has_select_for_update_of)
+def _game_rows(
+    db: Connection, puzzle: Puzzle, player: uuid.UUID, lock: bool
+) -> list[tuple[Any, ...]]:
+    sql = _game_sql(db.vendor, lock and db.features.has_select_for_update_of)
     player_value = _field(PlayerProgress, "player").get_db_prep_save(player, db)
     with db.cursor() as cursor:
         cursor.execute(sql, [player_value, puzzle.pk])

@@ -85,18 +85,16 @@ def game_state(
     puzzle: Puzzle,
     player: uuid.UUID,
     site_url: str,
-    progress: PlayerProgress | None = None,
-    guesses: list[Guess] | None = None,
+    stored: progress_store.StoredGame | None = None,
 ) -> dict[str, Any]:
     """The state of a player's game as sent to the browser (answer only once it is over).
 
-    `progress` and `guesses` may be given when the caller has just loaded them.
+    `stored` may be given when the caller has just read the game (else it is read here).
     """
-    if progress is None:
-        progress = progress_of(puzzle, player)
+    if stored is None:
+        stored = progress_store.read_game(puzzle, player)
+    progress, guesses = (stored.progress, stored.guesses) if stored else (None, [])
     answer = puzzle.prompt.text
-    if guesses is None:
-        guesses = list(progress.guesses.all()) if progress else []
     over = bool(progress and progress.is_over)
     found = progress.found if progress else []
     shown = images_revealed(len(guesses), over)
@@ -284,7 +282,7 @@ def _record_in_transaction(
     game = progress_store.lock_game(puzzle, player, on_day=puzzle.date == puzzle_day())
     progress, earlier = game.progress, game.guesses
     if any(g.client_id == client_id for g in earlier):
-        return GuessOutcome(game_state(puzzle, player, site_url, progress, earlier), True)
+        return GuessOutcome(game_state(puzzle, player, site_url, game), True)
     _check_playable(progress, earlier, text)
     number = progress.guess_count + 1
     guess = Guess(
@@ -307,7 +305,9 @@ def _record_in_transaction(
         progress.finished_at = timezone.now()
         fields.append("finished_at")
     progress_store.save_progress(progress, fields)
-    state = game_state(puzzle, player, site_url, progress, [*earlier, guess])
+    state = game_state(
+        puzzle, player, site_url, progress_store.StoredGame(progress, [*earlier, guess])
+    )
     return GuessOutcome(state, duplicate=False)
 
 

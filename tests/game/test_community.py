@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from collections.abc import Callable
 
 import pytest
 from channels.db import database_sync_to_async
@@ -37,6 +38,12 @@ async def new_player(puzzle_pk: int, state: str = PlayerProgress.State.PLAYING) 
     await database_sync_to_async(PlayerProgress.objects.create)(
         player=uuid.uuid4(), puzzle_id=puzzle_pk, state=state
     )
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
 
 
 async def close(watch: CountsWatch, puzzle_pk: int, *pages: str) -> None:
@@ -78,7 +85,8 @@ async def test_a_page_that_has_gone_is_dropped_and_the_others_still_hear() -> No
 
     await new_player(puzzle.pk)
     assert (await asyncio.wait_for(staying.frames.get(), timeout=5))["players"] == 1
-    assert watch.pages(puzzle.pk) == 1 and gone.sends == 1
+    await until(lambda: watch.pages(puzzle.pk) == 1)  # once the push has gone to every page
+    assert gone.sends == 1
 
     await new_player(puzzle.pk)
     assert (await asyncio.wait_for(staying.frames.get(), timeout=5))["players"] == 2

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -208,7 +209,9 @@ async def test_a_page_that_is_gone_when_a_message_comes_stops_its_counts_and_lea
     assert (await socket.connect(timeout=30))[0]
     await _next_of(socket, "counts")
     other_tab = await opened(puzzle_tx.number, cookie)
-    assert counts_watch().pages(puzzle_tx.pk) == 2
+    async with asyncio.timeout(5):  # a page is watched just after its first counts are sent
+        while counts_watch().pages(puzzle_tx.pk) < 2:
+            await asyncio.sleep(0.01)
     gone["page"] = True
     # The other tab's guess tells this one, whose answer to its page fails.
     await other_tab.send_json_to({"type": "guess", "id": str(uuid.uuid4()), "text": "a penguin"})

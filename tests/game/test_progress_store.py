@@ -95,3 +95,16 @@ def test_two_tabs_guessing_at_once_both_count_in_turn(puzzle: Puzzle) -> None:
     numbers = sorted(Guess.objects.filter(progress__player=player).values_list("number", flat=True))
     assert numbers == [1, 2, 3, 4]
     assert PlayerProgress.objects.get(player=player).guess_count == 4
+
+
+def test_reading_a_game_finds_nothing_before_the_first_guess_and_every_guess_after(
+    puzzle: Puzzle,
+) -> None:
+    player = uuid.uuid4()
+    assert progress_store.read_game(puzzle, player) is None
+    record(puzzle, player, "a red bus", 31.5)
+    record(puzzle, player, "green apples", 47.25)
+    game = progress_store.read_game(puzzle, player)
+    assert game is not None and game.progress.guess_count == 2
+    assert [g.text for g in game.guesses] == ["a red bus", "green apples"]
+    assert services.game_state(puzzle, player, SITE)["guesses"][1]["similarity"] == 47.25
