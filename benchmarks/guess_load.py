@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import random
@@ -602,8 +601,9 @@ def main() -> None:
     alone = scorer_alone(2000, 32, args.seed)
 
     # This client's own collector pauses would show as the server's latency (client lag).
-    gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
+    from config.collector import quiet_collector
+
+    quiet_collector()
     run = uuid.uuid4().hex[:8]
     results: list[ConfigResult] = []
     acked = stored = 0

@@ -5,8 +5,8 @@ everyone on its page.
 Live counts: each web process reads a watched puzzle's counts once per interval and sends them
 to its own open pages when they changed, with no channel layer between. Through a channel-layer
 group, a push to a thousand pages was a thousand messages through Redis, each received with a
-round trip of its own: a fifth of a web process's Python at a thousand players, more than the
-guesses' database work, and a thousand dead members to clean up when they all left at once.
+round trip of its own: 12% of a web process's Python at a thousand players (py-spy), and a
+thousand members to clean up when they all left at once.
 Counts come from the database, so every process sends the same numbers, within an interval.
 """
 
