@@ -17,11 +17,12 @@ import numpy as np
 
 from generator import clip, dalle_bart, vqgan
 from generator.checkpoint import flatten_params, unflatten_params
-from generator.clip import CLIP, CLIPConfig, CLIPTextConfig, CLIPVisionConfig
+from generator.clip import CLIP, CLIPConfig
 from generator.dalle_bart import DalleBart, DalleBartConfig
 from generator.legibility import VOCABULARY_FILE
 from generator.text import DEFAULT_WORD_FREQUENCIES, normalize_text
 from generator.tokenizers import load_bart_tokenizer, load_clip_tokenizer
+from generator.training import configs as training_configs
 from generator.training.bpe import train_bart_tokenizer, train_clip_tokenizer
 from generator.vqgan import VQGAN, VQGANConfig
 
@@ -60,42 +61,15 @@ def tiny_vqgan_config() -> VQGANConfig:
 def tiny_dalle_bart_config(
     text_vocab_size: int, image_length: int, image_codes: int = TINY_CODES
 ) -> DalleBartConfig:
-    return DalleBartConfig(
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        encoder_vocab_size=text_vocab_size,
-        image_vocab_size=image_codes,
-        max_text_length=32,
-        image_length=image_length,
-        normalize_text=True,
+    """The `tiny` training preset's DalleBart (one layer each side, width 32)."""
+    return training_configs.tiny().dalle_bart.model_config(
+        text_vocab_size, image_codes, image_length
     )
 
 
 def tiny_clip_config(text_vocab_size: int, image_size: int = TINY_IMAGE_SIZE) -> CLIPConfig:
-    return CLIPConfig(
-        text_config=CLIPTextConfig(
-            vocab_size=text_vocab_size,
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=1,
-            num_attention_heads=2,
-            max_position_embeddings=32,
-        ),
-        vision_config=CLIPVisionConfig(
-            hidden_size=32,
-            intermediate_size=64,
-            num_hidden_layers=1,
-            num_attention_heads=2,
-            image_size=image_size,
-            patch_size=8,
-        ),
-        projection_dim=16,
-    )
+    """The `tiny` training preset's CLIP (one layer a tower, width 32)."""
+    return training_configs.tiny().clip.model_config(text_vocab_size, image_size)
 
 
 def write_tiny_model(directory: str | os.PathLike[str], seed: int = 0) -> Path:

@@ -59,8 +59,11 @@ class FlaxBartAttention(nn.Module):
         return self.out_proj(attend(query, keys, values, bias, self.dtype))
 
 
-class GLU(nn.Module):
-    """x = LN†(x); x = gelu(x W0) * (x W1); x = LN†(x); return x W2."""
+class FeedForward(nn.Module):
+    """dalle-mini's feed-forward. GLU (`use_glu=True`, checkpoint name `GLU_0`):
+    x = LN†(x); x = gelu(x W0) * (x W1); x = LN†(x); return x W2. Without the gate (`FFN_0`):
+    x = LN†(x); x = gelu(x W0); x = LN†(x); return x W1. Flax numbers the layers in the
+    order they are made, which gives both the checkpoint's names."""
 
     config: DalleBartConfig
     ffn_dim: int
@@ -70,32 +73,15 @@ class GLU(nn.Module):
     def __call__(self, x: jax.Array) -> jax.Array:
         scaled = self.config.force_ln_scale
         x = _layer_norm(scaled, self.dtype)(x)  # LayerNorm_0
-        gate = nn.gelu(_dense(self.config, self.ffn_dim, self.dtype)(x), approximate=False)
-        x = gate * _dense(self.config, self.ffn_dim, self.dtype)(x)  # Dense_0, Dense_1
-        x = _layer_norm(scaled, self.dtype)(x)  # LayerNorm_1
-        return _dense(self.config, self.config.d_model, self.dtype)(x)  # Dense_2
-
-
-class FFN(nn.Module):
-    """The non-GLU feed-forward of dalle-mini (`use_glu=False`)."""
-
-    config: DalleBartConfig
-    ffn_dim: int
-    dtype: Any = jnp.float32
-
-    @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
-        scaled = self.config.force_ln_scale
-        x = _layer_norm(scaled, self.dtype)(x)
-        x = nn.gelu(_dense(self.config, self.ffn_dim, self.dtype)(x), approximate=False)
-        x = _layer_norm(scaled, self.dtype)(x)
+        hidden = nn.gelu(_dense(self.config, self.ffn_dim, self.dtype)(x), approximate=False)
+        if self.config.use_glu:
+            hidden = hidden * _dense(self.config, self.ffn_dim, self.dtype)(x)  # Dense_1
+        x = _layer_norm(scaled, self.dtype)(hidden)  # LayerNorm_1
         return _dense(self.config, self.config.d_model, self.dtype)(x)
 
 
 def _feed_forward(config: DalleBartConfig, ffn_dim: int, dtype: Any) -> nn.Module:
-    if config.use_glu:
-        return GLU(config, ffn_dim, dtype, name="GLU_0")
-    return FFN(config, ffn_dim, dtype, name="FFN_0")
+    return FeedForward(config, ffn_dim, dtype, name="GLU_0" if config.use_glu else "FFN_0")
 
 
 class FlaxBartEncoderLayer(nn.Module):

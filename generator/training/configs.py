@@ -16,6 +16,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from generator.clip import CLIPConfig, CLIPTextConfig, CLIPVisionConfig
+from generator.dalle_bart import DalleBartConfig
 from generator.vqgan import VQGANConfig
 
 
@@ -63,6 +65,16 @@ class DalleBartTrainingConfig:
     caption_dropout: float = 0.15  # share of captions replaced by "" (the unconditional branch)
     compute_dtype: str = "float32"  # "bfloat16": matrix products in bf16 (for a GPU)
 
+    def model_config(self, text_vocab_size: int, codes: int, image_length: int) -> DalleBartConfig:
+        """The network's configuration, given its tokenizer's and its VQGAN's sizes."""
+        return DalleBartConfig(
+            **self.model,
+            encoder_vocab_size=text_vocab_size,
+            image_vocab_size=codes,
+            image_length=image_length,
+            normalize_text=True,
+        )
+
 
 @dataclasses.dataclass(frozen=True)
 class CLIPTrainingConfig:
@@ -76,6 +88,14 @@ class CLIPTrainingConfig:
     # degraded as generated ones are; scenes are rendered on the fly. None: no ranking phase.
     # An adopted CLIP trains this phase only.
     ranking_from: int | None = None
+
+    def model_config(self, text_vocab_size: int, image_size: int) -> CLIPConfig:
+        """The network's configuration, given its tokenizer's size and the pictures' side."""
+        return CLIPConfig(
+            text_config=CLIPTextConfig(vocab_size=text_vocab_size, **self.text),
+            vision_config=CLIPVisionConfig(image_size=image_size, **self.vision),
+            projection_dim=self.projection_dim,
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +145,31 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _bart(d_model: int, layers: tuple[int, int], heads: int, ffn_dim: int) -> dict[str, Any]:
+    """DalleBart's fields: `layers` (encoder, decoder); both sides share heads and widths."""
+    return dict(
+        d_model=d_model,
+        encoder_layers=layers[0],
+        decoder_layers=layers[1],
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn_dim,
+        decoder_ffn_dim=ffn_dim,
+        max_text_length=32,
+    )
+
+
+def _tower(width: int, mlp: int, layers: int, heads: int, **extra: int) -> dict[str, Any]:
+    """A CLIP tower's fields (text: its positions; vision: its patch side)."""
+    return dict(
+        hidden_size=width,
+        intermediate_size=mlp,
+        num_hidden_layers=layers,
+        num_attention_heads=heads,
+        **extra,
+    )
+
+
 def tiny() -> TrainingConfig:
     """Seconds per stage on a CPU: for tests of the pipeline, not for pictures."""
     return TrainingConfig(
@@ -154,33 +199,12 @@ def tiny() -> TrainingConfig:
             restart_every=4,
         ),
         dalle_bart=DalleBartTrainingConfig(
-            model=dict(
-                d_model=32,
-                encoder_layers=1,
-                decoder_layers=1,
-                encoder_attention_heads=2,
-                decoder_attention_heads=2,
-                encoder_ffn_dim=64,
-                decoder_ffn_dim=64,
-                max_text_length=32,
-            ),
+            model=_bart(d_model=32, layers=(1, 1), heads=2, ffn_dim=64),
             optimizer=OptimizerConfig(3e-3, 2, 8, 16, weight_decay=0.01, checkpoint_every=4),
         ),
         clip=CLIPTrainingConfig(
-            text=dict(
-                hidden_size=32,
-                intermediate_size=64,
-                num_hidden_layers=1,
-                num_attention_heads=2,
-                max_position_embeddings=32,
-            ),
-            vision=dict(
-                hidden_size=32,
-                intermediate_size=64,
-                num_hidden_layers=1,
-                num_attention_heads=2,
-                patch_size=8,
-            ),
+            text=_tower(width=32, mlp=64, layers=1, heads=2, max_position_embeddings=32),
+            vision=_tower(width=32, mlp=64, layers=1, heads=2, patch_size=8),
             projection_dim=16,
             optimizer=OptimizerConfig(3e-3, 2, 8, 16, weight_decay=0.01, checkpoint_every=4),
             ranking_from=5,
@@ -229,33 +253,12 @@ def small() -> TrainingConfig:
             quantize_after=200,
         ),
         dalle_bart=DalleBartTrainingConfig(
-            model=dict(
-                d_model=256,
-                encoder_layers=2,
-                decoder_layers=4,
-                encoder_attention_heads=4,
-                decoder_attention_heads=4,
-                encoder_ffn_dim=512,
-                decoder_ffn_dim=512,
-                max_text_length=32,
-            ),
+            model=_bart(d_model=256, layers=(2, 4), heads=4, ffn_dim=512),
             optimizer=OptimizerConfig(1e-3, 200, 1200, 48, weight_decay=0.01, checkpoint_every=200),
         ),
         clip=CLIPTrainingConfig(
-            text=dict(
-                hidden_size=128,
-                intermediate_size=512,
-                num_hidden_layers=3,
-                num_attention_heads=4,
-                max_position_embeddings=32,
-            ),
-            vision=dict(
-                hidden_size=128,
-                intermediate_size=512,
-                num_hidden_layers=4,
-                num_attention_heads=4,
-                patch_size=8,
-            ),
+            text=_tower(width=128, mlp=512, layers=3, heads=4, max_position_embeddings=32),
+            vision=_tower(width=128, mlp=512, layers=4, heads=4, patch_size=8),
             projection_dim=128,
             optimizer=OptimizerConfig(
                 5e-4, 100, 1500, 128, weight_decay=0.05, checkpoint_every=250
@@ -302,36 +305,15 @@ def gpu() -> TrainingConfig:
             quantize_after=300,
         ),
         dalle_bart=DalleBartTrainingConfig(
-            model=dict(
-                d_model=320,
-                encoder_layers=2,
-                decoder_layers=6,
-                encoder_attention_heads=5,
-                decoder_attention_heads=5,
-                encoder_ffn_dim=960,
-                decoder_ffn_dim=960,
-                max_text_length=32,
-            ),
+            model=_bart(d_model=320, layers=(2, 6), heads=5, ffn_dim=960),
             optimizer=OptimizerConfig(
                 1e-3, 400, 2471, 128, weight_decay=0.01, checkpoint_every=1000
             ),
             compute_dtype="bfloat16",
         ),
         clip=CLIPTrainingConfig(
-            text=dict(
-                hidden_size=192,
-                intermediate_size=768,
-                num_hidden_layers=3,
-                num_attention_heads=3,
-                max_position_embeddings=32,
-            ),
-            vision=dict(
-                hidden_size=192,
-                intermediate_size=768,
-                num_hidden_layers=4,
-                num_attention_heads=3,
-                patch_size=8,
-            ),
+            text=_tower(width=192, mlp=768, layers=3, heads=3, max_position_embeddings=32),
+            vision=_tower(width=192, mlp=768, layers=4, heads=3, patch_size=8),
             projection_dim=256,
             optimizer=OptimizerConfig(
                 5e-4, 100, 1500, 128, weight_decay=0.05, checkpoint_every=250

@@ -38,24 +38,12 @@ from generator.training.train_vqgan import train_vqgan
 TIMINGS_FILE = "timings.json"
 
 
-def step_scenes(
-    paths: RunPaths,
-    config: TrainingConfig,
-    stop_after: int | None = None,
-    minutes: float | None = None,
-) -> None:
-    del stop_after, minutes
+def step_scenes(paths: RunPaths, config: TrainingConfig) -> None:
     data = config.data
     render_scenes(paths.scenes, data.train_scenes, data.image_size, data.chunk)
 
 
-def step_tokenizer(
-    paths: RunPaths,
-    config: TrainingConfig,
-    stop_after: int | None = None,
-    minutes: float | None = None,
-) -> None:
-    del stop_after, minutes
+def step_tokenizer(paths: RunPaths, config: TrainingConfig) -> None:
     scenes = load_scenes(paths.scenes, config.data.train_scenes, config.data.image_size)
     if not (paths.bart_tokenizer / "tokenizer.json").exists():
         # DalleBart reads normalised text, so its tokenizer learns normalised captions.
@@ -65,47 +53,44 @@ def step_tokenizer(
         train_clip_tokenizer(scenes.captions, paths.clip_tokenizer, config.data.clip_vocab_size)
 
 
+Step = Callable[[RunPaths, TrainingConfig, "int | None", "float | None"], None]
 Trainer = Callable[[RunPaths, TrainingConfig, "int | None", "float | None"], object]
+
+
+def whole_step(run: Callable[[RunPaths, TrainingConfig], None]) -> Step:
+    """A step that always runs to its end: `--stop-after` and `--minutes` do not apply to it."""
+
+    def step(
+        paths: RunPaths, config: TrainingConfig, stop_after: int | None, minutes: float | None
+    ) -> None:
+        run(paths, config)
+
+    return step
 
 
 def training_step(name: str, train: Trainer) -> Step:
     """The step of a training stage: its trainer, given the stage's share of `--minutes`."""
 
     def step(
-        paths: RunPaths,
-        config: TrainingConfig,
-        stop_after: int | None = None,
-        minutes: float | None = None,
+        paths: RunPaths, config: TrainingConfig, stop_after: int | None, minutes: float | None
     ) -> None:
         train(paths, config, stop_after, _budget(config, name, minutes))
 
     return step
 
 
-def step_evaluate(
-    paths: RunPaths,
-    config: TrainingConfig,
-    stop_after: int | None = None,
-    minutes: float | None = None,
-) -> None:
-    del stop_after, minutes
+def step_evaluate(paths: RunPaths, config: TrainingConfig) -> None:
     metrics = evaluate(paths, config)
     print(json.dumps(metrics, indent=2))
 
 
-def step_assemble(
-    paths: RunPaths,
-    config: TrainingConfig,
-    stop_after: int | None = None,
-    minutes: float | None = None,
-) -> None:
+def step_assemble(paths: RunPaths, config: TrainingConfig) -> None:
     """Copy the trained models into DIR/model/{dalle_bart,vqgan,clip,recogniser}/.
 
     Weights are stored in float16 (half the size; every model loads them into float32, and
     the VQGAN still computes in float32), and the words the model knows go into
     `vocabulary.txt`, which lets the platform warn about a prompt it cannot draw.
     """
-    del stop_after, minutes
     target = paths.model
     for name, stage in (
         ("dalle_bart", paths.dalle_bart),
@@ -133,16 +118,15 @@ def store_float16(path: Path) -> None:
     write_params(path, params)
 
 
-Step = Callable[[RunPaths, TrainingConfig, "int | None", "float | None"], None]
 STEPS: dict[str, Step] = {
-    "scenes": step_scenes,
-    "tokenizer": step_tokenizer,
+    "scenes": whole_step(step_scenes),
+    "tokenizer": whole_step(step_tokenizer),
     "recogniser": training_step("recogniser", train_recogniser),
     "vqgan": training_step("vqgan", train_vqgan),
     "dalle_bart": training_step("dalle_bart", train_dalle_bart),
     "clip": training_step("clip", train_clip),
-    "evaluate": step_evaluate,
-    "assemble": step_assemble,
+    "evaluate": whole_step(step_evaluate),
+    "assemble": whole_step(step_assemble),
 }
 ALL = (
     "scenes",

@@ -13,8 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from generator.clip import CLIPConfig, CLIPTextConfig, CLIPVisionConfig, init_clip
-from generator.dalle_bart import DalleBartConfig, init_dalle_bart
+from generator.clip import init_clip
+from generator.dalle_bart import init_dalle_bart
 from generator.training import train_clip, train_dalle_bart, train_recogniser, train_vqgan
 from generator.training.codes import ENCODE_BATCH
 from generator.training.configs import TrainingConfig
@@ -57,11 +57,8 @@ def _vqgan(config: TrainingConfig, repeats: int) -> tuple[float, float]:
 
 def _dalle_bart(config: TrainingConfig, repeats: int) -> tuple[float, float]:
     vq = config.vqgan.model
-    model_config = DalleBartConfig(
-        **config.dalle_bart.model,
-        encoder_vocab_size=config.data.bart_vocab_size,
-        image_vocab_size=vq.n_embed,
-        image_length=vq.num_tokens,
+    model_config = config.dalle_bart.model_config(
+        config.data.bart_vocab_size, vq.n_embed, vq.num_tokens
     )
     optimizer = make_optimizer(config.dalle_bart.optimizer)
     step = train_dalle_bart.make_train_step(model_config, optimizer)
@@ -83,11 +80,7 @@ def _dalle_bart(config: TrainingConfig, repeats: int) -> tuple[float, float]:
 def _clip(config: TrainingConfig, repeats: int, ranking: bool = False) -> tuple[float, float]:
     """A CLIP step; `ranking`: a ranking-phase step, its scenes and foils rendered in it."""
     settings = config.clip
-    model_config = CLIPConfig(
-        text_config=CLIPTextConfig(vocab_size=config.data.clip_vocab_size, **settings.text),
-        vision_config=CLIPVisionConfig(image_size=config.data.image_size, **settings.vision),
-        projection_dim=settings.projection_dim,
-    )
+    model_config = settings.model_config(config.data.clip_vocab_size, config.data.image_size)
     optimizer = make_optimizer(settings.optimizer)
     step = train_clip.make_train_step(model_config, settings, optimizer)
     params = strong_types(init_clip(model_config, jax.random.key(0)).params)

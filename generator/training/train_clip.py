@@ -33,8 +33,6 @@ from generator.clip import (
     CLIP_STD,
     CLIPConfig,
     CLIPModule,
-    CLIPTextConfig,
-    CLIPVisionConfig,
     init_clip,
     load_clip,
     save_clip,
@@ -57,12 +55,7 @@ ADOPTED_RATE_SHARE = 0.5
 
 
 def clip_config(config: TrainingConfig, tokenizer: Tokenizer) -> CLIPConfig:
-    settings = config.clip
-    return CLIPConfig(
-        text_config=CLIPTextConfig(vocab_size=len(tokenizer), **settings.text),
-        vision_config=CLIPVisionConfig(image_size=config.data.image_size, **settings.vision),
-        projection_dim=settings.projection_dim,
-    )
+    return config.clip.model_config(len(tokenizer), config.data.image_size)
 
 
 def pixel_values(images: np.ndarray) -> np.ndarray:

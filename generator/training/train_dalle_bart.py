@@ -43,13 +43,7 @@ WORD_FREQUENCIES_NAME = "enwiki-words-frequency.txt"
 def dalle_bart_config(
     config: TrainingConfig, tokenizer: Tokenizer, vqgan: VQGANConfig
 ) -> DalleBartConfig:
-    return DalleBartConfig(
-        **config.dalle_bart.model,
-        encoder_vocab_size=len(tokenizer),
-        image_vocab_size=vqgan.n_embed,
-        image_length=vqgan.num_tokens,
-        normalize_text=True,
-    )
+    return config.dalle_bart.model_config(len(tokenizer), vqgan.n_embed, vqgan.num_tokens)
 
 
 def tokenize_captions(
