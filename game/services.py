@@ -248,22 +248,27 @@ def _check_playable(progress: PlayerProgress, earlier: list[Guess], text: str) -
             raise GuessRejected(f"You already guessed “{guess.text}”.", "repeated")
 
 
-def _record(
-    puzzle: Puzzle,
-    player: uuid.UUID,
-    client_id: uuid.UUID,
-    text: str,
-    score: GuessScore,
-    site_url: str,
-) -> GuessOutcome:
+@dataclass(frozen=True)
+class ScoredGuess:
+    """A guess that passed validation and the rate limit, with its score: what gets stored."""
+
+    puzzle: Puzzle
+    player: uuid.UUID
+    client_id: uuid.UUID
+    text: str
+    score: GuessScore
+
+
+def _record(guess: ScoredGuess, site_url: str) -> GuessOutcome:
     try:
         with transaction.atomic():
-            return _record_in_transaction(puzzle, player, client_id, text, score, site_url)
+            return _record_in_transaction(guess, site_url)
     except IntegrityError:
         # Another tab of this player stored a guess at the same moment: if it was this very
         # guess, it counts once; otherwise the player is told to look again.
+        puzzle, player = guess.puzzle, guess.player
         if Guess.objects.filter(
-            progress__puzzle=puzzle, progress__player=player, client_id=client_id
+            progress__puzzle=puzzle, progress__player=player, client_id=guess.client_id
         ).exists():
             return GuessOutcome(game_state(puzzle, player, site_url), duplicate=True)
         raise GuessRejected(
@@ -271,25 +276,19 @@ def _record(
         ) from None
 
 
-def _record_in_transaction(
-    puzzle: Puzzle,
-    player: uuid.UUID,
-    client_id: uuid.UUID,
-    text: str,
-    score: GuessScore,
-    site_url: str,
-) -> GuessOutcome:
+def _record_in_transaction(scored: ScoredGuess, site_url: str) -> GuessOutcome:
+    puzzle, player, client_id, score = scored.puzzle, scored.player, scored.client_id, scored.score
     game = progress_store.lock_game(puzzle, player, on_day=puzzle.date == puzzle_day())
     progress, earlier = game.progress, game.guesses
     if any(g.client_id == client_id for g in earlier):
         return GuessOutcome(game_state(puzzle, player, site_url, game), True)
-    _check_playable(progress, earlier, text)
+    _check_playable(progress, earlier, scored.text)
     number = progress.guess_count + 1
     guess = Guess(
         progress=progress,
         number=number,
         client_id=client_id,
-        text=text,
+        text=scored.text,
         similarity=score.similarity,
         marks=[m.state for m in score.marks],
         guess_marks=[[m.word, m.state] for m in score.guess_marks],
@@ -339,8 +338,9 @@ async def submit_guess(
             "rate_limited",
         )
     score = await answers.score(answer, text)
-    outcome = await in_db_thread(_record)(puzzle, player, client_id, text, score, site_url)
-    return outcome
+    return await in_db_thread(_record)(
+        ScoredGuess(puzzle, player, client_id, text, score), site_url
+    )
 
 
 async def broadcast_player_update(player: uuid.UUID, number: int, sender: str) -> None:

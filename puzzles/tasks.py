@@ -18,16 +18,16 @@ from puzzles import runs
 @shared_task(name="puzzles.prepare_puzzles")
 def prepare_puzzles() -> list[int]:
     """Make sure the next days' puzzles exist and queue their generation."""
-    puzzle_ids = runs.prepare_upcoming()
-    for puzzle_id in puzzle_ids:
-        enqueue_generation(puzzle_id)
-    return puzzle_ids
+    return _enqueue_all(runs.prepare_upcoming())
 
 
 @shared_task(name="puzzles.recover_puzzles")
 def recover_puzzles() -> list[int]:
     """Every few minutes: take over stopped runs and queue due puzzles nothing is working on."""
-    puzzle_ids = runs.recover()
+    return _enqueue_all(runs.recover())
+
+
+def _enqueue_all(puzzle_ids: list[int]) -> list[int]:
     for puzzle_id in puzzle_ids:
         enqueue_generation(puzzle_id)
     return puzzle_ids

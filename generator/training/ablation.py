@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from generator.training.evaluate import codebook_usage, psnr, reconstruct
+from generator.training.markdown import percent, table
 from generator.training.model_card import ABLATION_FILE
 from generator.training.recogniser import load_recogniser
 from generator.training.train_recogniser import heldout_scenes, recognition_figures
@@ -27,14 +28,7 @@ def ablation_table(recogniser_dir: Path, codecs: list[tuple[str, Path]], scenes:
     size = recogniser.config.image_size
     images, specs = heldout_scenes(scenes, size)
     real = recognition_figures(recogniser, images, specs)
-    lines = [
-        f"Codec ablation, on {scenes} held-out scenes, judged by the shipped recogniser (real "
-        f"scenes: {100 * real['objects']:.0f}% of objects recognised, "
-        f"{100 * real['counts']:.0f}% counts right):",
-        "",
-        "| codec | tokens | PSNR | codes used | objects recognised | ÷ real | counts right |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    rows = []
     for name, directory in codecs:
         vqgan = load_vqgan(directory)
         side = vqgan.config.resolution
@@ -43,13 +37,24 @@ def ablation_table(recogniser_dir: Path, codecs: list[tuple[str, Path]], scenes:
         judged = reconstructed if side == size else _resize(reconstructed, size)
         figures = recognition_figures(recogniser, judged, specs)
         usage = codebook_usage(codes, vqgan.config.n_embed)
-        lines.append(
-            f"| {name} | {vqgan.config.num_tokens} | {np.mean(psnr(scaled, reconstructed)):.1f} dB "
-            f"| {100 * usage['codes_used']:.0f}% | {100 * figures['objects']:.0f}% | "
-            f"{figures['objects'] / max(real['objects'], 1e-9):.2f} | "
-            f"{100 * figures['counts']:.0f}% |"
+        rows.append(
+            (
+                name,
+                vqgan.config.num_tokens,
+                f"{np.mean(psnr(scaled, reconstructed)):.1f} dB",
+                percent(usage["codes_used"]),
+                percent(figures["objects"]),
+                f"{figures['objects'] / max(real['objects'], 1e-9):.2f}",
+                percent(figures["counts"]),
+            )
         )
-    return "\n".join(lines) + "\n"
+    header = ("codec", "tokens", "PSNR", "codes used", "objects recognised")
+    header += ("÷ real", "counts right")
+    return (
+        f"Codec ablation, on {scenes} held-out scenes, judged by the shipped recogniser (real "
+        f"scenes: {percent(real['objects'])} of objects recognised, "
+        f"{percent(real['counts'])} counts right):\n\n" + table(header, rows) + "\n"
+    )
 
 
 def _resize(images: np.ndarray, side: int) -> np.ndarray:

@@ -145,6 +145,33 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _data_64px(train_scenes: int, chunk: int) -> DataConfig:
+    """64 px scenes, 1,024-token vocabularies, the codec judged on 500 held-out scenes."""
+    return DataConfig(
+        image_size=64,
+        train_scenes=train_scenes,
+        chunk=chunk,
+        bart_vocab_size=1024,
+        clip_vocab_size=1024,
+        psnr_scenes=500,
+    )
+
+
+def _f4_codec(ch: int, num_res_blocks: int, z_channels: int, embed_dim: int) -> VQGANConfig:
+    """f4 at 64 px (a 16×16 grid of 256 codes), 1,024 codes, no attention in the
+    down/up-sampling stages (the middle block still attends over the 16×16 grid)."""
+    return VQGANConfig(
+        ch=ch,
+        ch_mult=(1, 2, 2),
+        num_res_blocks=num_res_blocks,
+        attn_resolutions=(),
+        z_channels=z_channels,
+        resolution=64,
+        n_embed=1024,
+        embed_dim=embed_dim,
+    )
+
+
 def _bart(d_model: int, layers: tuple[int, int], heads: int, ffn_dim: int) -> dict[str, Any]:
     """DalleBart's fields: `layers` (encoder, decoder); both sides share heads and widths."""
     return dict(
@@ -167,6 +194,20 @@ def _tower(width: int, mlp: int, layers: int, heads: int, **extra: int) -> dict[
         num_hidden_layers=layers,
         num_attention_heads=heads,
         **extra,
+    )
+
+
+def _clip_64px(
+    width: int, heads: int, projection_dim: int, ranking_from: int
+) -> CLIPTrainingConfig:
+    """CLIP for 64 px scenes: a 3-layer text tower, a 4-layer vision tower on 8 px patches,
+    MLPs 4× the width, 1,500 steps of 128 pairs, the last ones ranking against foils."""
+    return CLIPTrainingConfig(
+        text=_tower(width, mlp=4 * width, layers=3, heads=heads, max_position_embeddings=32),
+        vision=_tower(width, mlp=4 * width, layers=4, heads=heads, patch_size=8),
+        projection_dim=projection_dim,
+        optimizer=OptimizerConfig(5e-4, 100, 1500, 128, weight_decay=0.05, checkpoint_every=250),
+        ranking_from=ranking_from,
     )
 
 
@@ -228,25 +269,10 @@ def small() -> TrainingConfig:
     return TrainingConfig(
         name="small",
         seed=0,
-        data=DataConfig(
-            image_size=64,
-            train_scenes=60_000,
-            chunk=2_000,
-            bart_vocab_size=1024,
-            clip_vocab_size=1024,
-            psnr_scenes=500,
-        ),
+        data=_data_64px(train_scenes=60_000, chunk=2_000),
         vqgan=VQGANTrainingConfig(
-            model=VQGANConfig(
-                ch=32,
-                ch_mult=(1, 2, 2),
-                num_res_blocks=1,
-                attn_resolutions=(),  # the middle block still attends over the 16×16 grid
-                z_channels=32,
-                resolution=64,
-                n_embed=1024,
-                embed_dim=16,  # low-dimensional codes are used more evenly
-            ),
+            # Low-dimensional codes (16) are used more evenly.
+            model=_f4_codec(ch=32, num_res_blocks=1, z_channels=32, embed_dim=16),
             optimizer=OptimizerConfig(1e-3, 200, 2500, 32, checkpoint_every=250),
             crop=32,
             full_images_from=1500,
@@ -256,15 +282,7 @@ def small() -> TrainingConfig:
             model=_bart(d_model=256, layers=(2, 4), heads=4, ffn_dim=512),
             optimizer=OptimizerConfig(1e-3, 200, 1200, 48, weight_decay=0.01, checkpoint_every=200),
         ),
-        clip=CLIPTrainingConfig(
-            text=_tower(width=128, mlp=512, layers=3, heads=4, max_position_embeddings=32),
-            vision=_tower(width=128, mlp=512, layers=4, heads=4, patch_size=8),
-            projection_dim=128,
-            optimizer=OptimizerConfig(
-                5e-4, 100, 1500, 128, weight_decay=0.05, checkpoint_every=250
-            ),
-            ranking_from=1200,
-        ),
+        clip=_clip_64px(width=128, heads=4, projection_dim=128, ranking_from=1200),
         recogniser=RecogniserTrainingConfig(
             widths=(32, 64, 128, 192),
             optimizer=OptimizerConfig(2e-3, 100, 1200, 64, weight_decay=0.01, checkpoint_every=200),
@@ -281,25 +299,9 @@ def gpu() -> TrainingConfig:
     return TrainingConfig(
         name="gpu",
         seed=0,
-        data=DataConfig(
-            image_size=64,
-            train_scenes=200_000,
-            chunk=5_000,
-            bart_vocab_size=1024,
-            clip_vocab_size=1024,
-            psnr_scenes=500,
-        ),
+        data=_data_64px(train_scenes=200_000, chunk=5_000),
         vqgan=VQGANTrainingConfig(
-            model=VQGANConfig(
-                ch=64,
-                ch_mult=(1, 2, 2),
-                num_res_blocks=2,
-                attn_resolutions=(),
-                z_channels=64,
-                resolution=64,
-                n_embed=1024,
-                embed_dim=32,
-            ),
+            model=_f4_codec(ch=64, num_res_blocks=2, z_channels=64, embed_dim=32),
             optimizer=OptimizerConfig(1e-3, 200, 1311, 64, checkpoint_every=1000),
             crop=64,
             quantize_after=300,
@@ -311,15 +313,7 @@ def gpu() -> TrainingConfig:
             ),
             compute_dtype="bfloat16",
         ),
-        clip=CLIPTrainingConfig(
-            text=_tower(width=192, mlp=768, layers=3, heads=3, max_position_embeddings=32),
-            vision=_tower(width=192, mlp=768, layers=4, heads=3, patch_size=8),
-            projection_dim=256,
-            optimizer=OptimizerConfig(
-                5e-4, 100, 1500, 128, weight_decay=0.05, checkpoint_every=250
-            ),
-            ranking_from=1300,
-        ),
+        clip=_clip_64px(width=192, heads=3, projection_dim=256, ranking_from=1300),
         recogniser=RecogniserTrainingConfig(
             widths=(48, 96, 160, 224),
             optimizer=OptimizerConfig(2e-3, 200, 5986, 128, weight_decay=0.01, checkpoint_every=50),

@@ -16,6 +16,7 @@ from game import progress_store, services
 from game.alignment import ABSENT, EXACT
 from game.marking import GuessScore, WordMark
 from game.models import Guess, PlayerProgress
+from game.services import ScoredGuess
 from puzzles.models import Puzzle
 
 SITE = "https://sixfold.example"
@@ -27,9 +28,8 @@ def score(similarity: float, answer: str, found: frozenset[str] = frozenset()) -
 
 
 def record(puzzle: Puzzle, player: uuid.UUID, text: str, similarity: float = 40.0) -> Any:
-    return services._record(
-        puzzle, player, uuid.uuid4(), text, score(similarity, puzzle.prompt.text), SITE
-    )
+    scored = score(similarity, puzzle.prompt.text)
+    return services._record(ScoredGuess(puzzle, player, uuid.uuid4(), text, scored), SITE)
 
 
 def test_a_first_guess_makes_the_progress_and_later_ones_read_it_back(puzzle: Puzzle) -> None:
@@ -57,13 +57,9 @@ def test_a_first_guess_makes_the_progress_and_later_ones_read_it_back(puzzle: Pu
 def test_what_it_stores_reads_back_through_the_orm(puzzle: Puzzle) -> None:
     player = uuid.uuid4()
     answer = puzzle.prompt.text
+    scored = score(55.0, answer, frozenset({"two", "penguins"}))
     outcome = services._record(
-        puzzle,
-        player,
-        uuid.uuid4(),
-        "two penguins",
-        score(55.0, answer, frozenset({"two", "penguins"})),
-        SITE,
+        ScoredGuess(puzzle, player, uuid.uuid4(), "two penguins", scored), SITE
     )
     progress = PlayerProgress.objects.get(player=player, puzzle=puzzle)
     assert progress.found == [0, 2]  # positions of "two" and "penguins"
