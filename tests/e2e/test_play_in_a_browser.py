@@ -176,3 +176,26 @@ def test_copy_the_share_text(new_page: Callable[..., Any], site: LiveSite, scree
     assert page.locator("#share-text").inner_text().splitlines()[2] == row.replace("🟩", "🟧")
     assert fits_the_width(page)
     screenshot(page, "high-contrast")
+
+
+def test_the_colours_follow_the_system_unless_the_player_picks_a_theme(
+    new_page: Callable[..., Any], site: LiveSite
+) -> None:
+    light_page, dark_page = "rgb(246, 244, 239)", "rgb(18, 19, 26)"
+
+    def background(page: Any) -> str:
+        return str(page.evaluate("getComputedStyle(document.body).backgroundColor"))
+
+    for system, picked, expected in (
+        ("dark", None, dark_page),
+        ("light", None, light_page),
+        ("dark", "light", light_page),
+        ("light", "dark", dark_page),
+    ):
+        page = new_page(color_scheme=system)
+        page.goto("/")
+        if picked:
+            page.evaluate(f"localStorage.setItem('sixfold.theme', '{picked}')")
+            page.reload()
+        assert background(page) == expected, (system, picked)
+        page.close()
