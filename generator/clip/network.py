@@ -23,6 +23,11 @@ from generator.clip.config import (
 # --------------------------------------------------------------------------------------------
 
 
+def _embedding(count: int, width: int, name: str) -> nn.Embed:
+    """A learned table of tokens or positions, initialised normal with std 0.01."""
+    return nn.Embed(count, width, embedding_init=jax.nn.initializers.normal(), name=name)
+
+
 class Attention(nn.Module):
     """Multi-head self-attention (generator.attention); ``bias`` from ``key_bias``."""
 
@@ -99,13 +104,10 @@ class TextEmbeddings(nn.Module):
     @nn.compact
     def __call__(self, input_ids: jax.Array) -> jax.Array:
         c = self.config
-        init = jax.nn.initializers.normal()
-        tokens = nn.Embed(c.vocab_size, c.hidden_size, embedding_init=init, name="token_embedding")(
-            input_ids
+        tokens = _embedding(c.vocab_size, c.hidden_size, "token_embedding")(input_ids)
+        positions = _embedding(c.max_position_embeddings, c.hidden_size, "position_embedding")(
+            jnp.arange(input_ids.shape[1])[None]
         )
-        positions = nn.Embed(
-            c.max_position_embeddings, c.hidden_size, embedding_init=init, name="position_embedding"
-        )(jnp.arange(input_ids.shape[1])[None])
         return (tokens + positions).astype(self.dtype)
 
 
@@ -154,12 +156,9 @@ class VisionEmbeddings(nn.Module):
         batch = patches.shape[0]
         patches = patches.reshape(batch, -1, c.hidden_size)
         cls = jnp.broadcast_to(class_embedding.astype(patches.dtype), (batch, 1, c.hidden_size))
-        positions = nn.Embed(
-            c.num_positions,
-            c.hidden_size,
-            embedding_init=jax.nn.initializers.normal(),
-            name="position_embedding",
-        )(jnp.arange(c.num_positions)[None])
+        positions = _embedding(c.num_positions, c.hidden_size, "position_embedding")(
+            jnp.arange(c.num_positions)[None]
+        )
         return jnp.concatenate([cls, patches], axis=1) + positions
 
 
