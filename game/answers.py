@@ -36,6 +36,7 @@ def scorer() -> Scorer:
         conf.scorer_runtime(),
         conf.scorer_export_dir(),
         conf.scorer_tuned(),
+        conf.wordnet_dir(),
     )
 
 

@@ -14,6 +14,10 @@ def scorer_model_path() -> str | None:
     return settings.SCORER_MODEL_PATH or None
 
 
+def wordnet_dir() -> Path:
+    return Path(settings.SIXFOLD_WORDNET_DIR)
+
+
 def scorer_device() -> str:
     return str(settings.GAME_SCORER_DEVICE)
 

@@ -1,9 +1,9 @@
 """How two words relate, from WordNet: the same thing, a kind of it, a part, a rival, a sibling.
 
-WordNet 3.0 comes from Debian's `wordnet-base` package (/usr/share/wordnet, or
-$SIXFOLD_WORDNET_DIR) and is read with NLTK's reader; nothing is ever downloaded. Without it,
-`get_lexicon()` logs one warning and returns None, and the scorer falls back to word-embedding
-cosines alone (see game.alignment).
+WordNet 3.0 comes from Debian's `wordnet-base` package (/usr/share/wordnet, or the directory
+the caller names: the game passes its SIXFOLD_WORDNET_DIR setting) and is read with NLTK's
+reader; nothing is ever downloaded. Without it, `get_lexicon()` logs one warning and returns
+None, and the scorer falls back to word-embedding cosines alone (see game.alignment).
 
 Why WordNet and not only the sentence model's word vectors: all-MiniLM-L6-v2 puts puppy~dog
 (0.80) and two~three (0.81) or cat~dog (0.66) too close together to draw a line between "names
@@ -16,7 +16,6 @@ from __future__ import annotations
 import enum
 import io
 import logging
-import os
 import re
 import threading
 import warnings
@@ -111,10 +110,6 @@ _GLOSS_LEAD = re.compile(r"^(?:\([^)]*\)\s*)?(?:especially |usually |any |an? |t
 
 class LexiconMissing(RuntimeError):
     """WordNet cannot be read from the configured directory."""
-
-
-def wordnet_dir() -> Path:
-    return Path(os.environ.get("SIXFOLD_WORDNET_DIR") or DEFAULT_WORDNET_DIR)
 
 
 def spelling_variants(a: str, b: str) -> bool:
@@ -425,28 +420,29 @@ _loaded = False
 _lock = threading.Lock()
 
 
-def get_lexicon() -> Lexicon | None:
-    """The process-wide lexicon, read once (about 2 s); None, with one warning, without WordNet."""
+def get_lexicon(directory: Path | None = None) -> Lexicon | None:
+    """The process-wide lexicon, read once (about 2 s) from `directory` (default: Debian's) on
+    the first call, which decides; None, with one warning, without WordNet."""
     global _lexicon, _loaded
     with _lock:
         if not _loaded:
             _loaded = True
             try:
-                _lexicon = Lexicon(_open_reader(wordnet_dir()))
+                _lexicon = Lexicon(_open_reader(directory or Path(DEFAULT_WORDNET_DIR)))
             except (LexiconMissing, ImportError, OSError) as error:
                 log.warning(
                     "WordNet is not available (%s): word marks and scores fall back to word "
                     "embeddings alone, so synonyms and kinds-of are often missed. Install "
                     "Debian's wordnet-base (apt-get install wordnet-base) or set "
-                    "SIXFOLD_WORDNET_DIR.",
+                    "SIXFOLD_WORDNET_DIR to its directory.",
                     error,
                 )
         return _lexicon
 
 
-def wordnet_missing() -> str | None:
+def wordnet_missing(directory: Path | None = None) -> str | None:
     """Why WordNet cannot be used, or None when it can (for tests that need it)."""
-    root = wordnet_dir()
+    root = directory or Path(DEFAULT_WORDNET_DIR)
     if not (root / "data.noun").is_file():
         return f"needs WordNet: install Debian's wordnet-base (no database in {root})"
     try:

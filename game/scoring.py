@@ -192,23 +192,26 @@ def get_scorer(
     runtime: str = "onnx",
     export_dir: Path | None = None,
     tuned: bool = True,
+    wordnet_dir: Path | None = None,
 ) -> Scorer:
     """The process-wide scorer, loaded on first use (a few seconds) and kept; the first call's
-    arguments decide. Without a path, $SCORER_MODEL_PATH or the packaged model is used; the
+    arguments decide. Without a path, the packaged model is used; WordNet is read from
+    `wordnet_dir` (default: Debian's, game.lexicon); the
     runtime and export folder are game.embedder.load_embedder's. With `tuned`, sentences are
     embedded by that model with the shipped tuned layers (game.tuning) when they were made from
     it, words by the model as it is."""
     global _default
     with _default_lock:
         if _default is None:
-            path = resolve_model_path(model_path or os.environ.get("SCORER_MODEL_PATH") or None)
+            path = resolve_model_path(model_path or None)
             embedder = load_embedder(path, device, threads, runtime, export_dir)
             sentences = None
             if tuned:
                 tuned_path = tuned_model_path(path, export_dir)
                 if tuned_path is not None:
                     sentences = load_embedder(tuned_path, device, threads, runtime, export_dir)
-            _default = Scorer(embedder, cache=cache, sentence_embedder=sentences)
+            lexicon = get_lexicon(wordnet_dir)
+            _default = Scorer(embedder, cache, lexicon=lexicon, sentence_embedder=sentences)
         return _default
 
 

@@ -145,6 +145,8 @@ else:
 
 # A local sentence-transformers directory; empty: the packaged all-MiniLM-L6-v2.
 SCORER_MODEL_PATH = env_str("SCORER_MODEL_PATH", "")
+# WordNet's database (Debian's wordnet-base), for synonyms and kinds-of in marks and scores.
+SIXFOLD_WORDNET_DIR = env_str("SIXFOLD_WORDNET_DIR", "/usr/share/wordnet")
 GAME_SCORER_DEVICE = env_str("SIXFOLD_SCORER_DEVICE", "cpu")
 # Torch threads for scoring; 0: half the cores, at most 4 (the rest serve the web process).
 GAME_SCORER_THREADS = env_int("SIXFOLD_SCORER_THREADS", 0, minimum=0)

@@ -48,8 +48,7 @@ def ablation_table(recogniser_dir: Path, codecs: list[tuple[str, Path]], scenes:
                 percent(figures["counts"]),
             )
         )
-    header = ("codec", "tokens", "PSNR", "codes used", "objects recognised")
-    header += ("÷ real", "counts right")
+    header = "codec|tokens|PSNR|codes used|objects recognised|÷ real|counts right".split("|")
     return (
         f"Codec ablation, on {scenes} held-out scenes, judged by the shipped recogniser (real "
         f"scenes: {percent(real['objects'])} of objects recognised, "

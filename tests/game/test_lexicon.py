@@ -93,16 +93,15 @@ def test_it_matches_british_and_american_spellings_without_wordnet() -> None:
 def test_it_warns_once_and_returns_none_without_wordnet(
     tmp_path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("SIXFOLD_WORDNET_DIR", str(tmp_path))
     monkeypatch.setattr(lexicon, "_lexicon", None)
     monkeypatch.setattr(lexicon, "_loaded", False)
     with caplog.at_level(logging.WARNING, logger="game.lexicon"):
-        assert get_lexicon() is None
-        assert get_lexicon() is None
+        assert get_lexicon(tmp_path) is None
+        assert get_lexicon(tmp_path) is None
     warnings = [r for r in caplog.records if "WordNet is not available" in r.getMessage()]
     assert len(warnings) == 1
     assert "wordnet-base" in warnings[0].getMessage()
-    assert lexicon.wordnet_missing() is not None
+    assert lexicon.wordnet_missing(tmp_path) is not None
 
 
 @pytest.mark.wordnet

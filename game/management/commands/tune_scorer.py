@@ -45,7 +45,7 @@ class Command(BaseCommand):
         )
         if settings.steps < 1 or settings.batch < 2 or not 1 <= settings.layers <= 6:
             raise CommandError("--steps must be >= 1, --batch >= 2 and --layers from 1 to 6")
-        lexicon = get_lexicon()
+        lexicon = get_lexicon(conf.wordnet_dir())
         if lexicon is None:
             raise CommandError("tuning needs WordNet: apt-get install wordnet-base")
         try:
