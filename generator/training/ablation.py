@@ -48,7 +48,15 @@ def ablation_table(recogniser_dir: Path, codecs: list[tuple[str, Path]], scenes:
                 percent(figures["counts"]),
             )
         )
-    header = "codec|tokens|PSNR|codes used|objects recognised|÷ real|counts right".split("|")
+    header = [
+        "codec",
+        "tokens",
+        "PSNR",
+        "codes used",
+        "objects recognised",
+        "÷ real",
+        "counts right",
+    ]
     return (
         f"Codec ablation, on {scenes} held-out scenes, judged by the shipped recogniser (real "
         f"scenes: {percent(real['objects'])} of objects recognised, "
