@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from django.db import models
 
+from game import rules
 from game.rules import MAX_GUESSES
 from game.validation import MAX_GUESS_CHARS
 
 
 class PlayerProgress(models.Model):
     class State(models.TextChoices):
-        PLAYING = "playing"
-        WON = "won"
-        LOST = "lost"
+        # The values are the rules' (game.rules.play_turn decides them).
+        PLAYING = rules.PLAYING
+        WON = rules.WON
+        LOST = rules.LOST
 
     player = models.UUIDField()
     puzzle = models.ForeignKey(
