@@ -47,6 +47,26 @@ def test_it_shows_every_curation_page_to_a_curator(curator: User, puzzle: Puzzle
         assert client.get(url).status_code == 200, url
 
 
+def test_each_curation_page_shows_the_way_back(curator: User, puzzle: Puzzle) -> None:
+    client = logged_in(curator)
+    prompts, puzzles = (
+        reverse("admin:puzzles_prompt_changelist"),
+        reverse("admin:puzzles_puzzle_changelist"),
+    )
+    calendar = reverse("admin:puzzles_puzzle_calendar")
+    for url, back, here in (
+        (reverse("admin:puzzles_prompt_import"), [prompts], "Import"),
+        (calendar, [puzzles], "Calendar"),
+        (reverse("admin:puzzles_puzzle_review", args=[puzzle.pk]), [puzzles, calendar], "Review"),
+    ):
+        page = client.get(url).content.decode()
+        trail = page[page.index('<div class="breadcrumbs">') :]
+        trail = trail[: trail.index("</div>")]
+        links = [part.split('"')[0] for part in trail.split('href="')[1:]]
+        assert links == [reverse("admin:index"), reverse("admin:app_list", args=["puzzles"]), *back]
+        assert trail.rstrip().endswith(here if here != "Review" else f"Review {puzzle}"), url
+
+
 def test_it_forbids_staff_without_curation_permissions(
     staff_without_permissions: User, puzzle: Puzzle
 ) -> None:
