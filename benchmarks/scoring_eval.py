@@ -195,7 +195,10 @@ def cost_per_guess(
             sentences = None if name == "old" else scorer.sentence_embedder
             fresh = scoring.Scorer(embedder, lexicon=lexicon, sentence_embedder=sentences)
             for answer in {a for a, _ in pairs}:
-                fresh.prime(answer)
+                # As the game holds them from publication on (game.answers).
+                fresh.vector("t", answer)
+                for word in {t.key for t in tokens(answer) if not t.is_function_word}:
+                    fresh.vector("w", word)
             original = scoring.build_score
             scoring.build_score = build  # type: ignore[assignment]
             try:

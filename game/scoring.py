@@ -117,12 +117,6 @@ class Scorer:
             results.append(build_score(answer, guess, sentence, word_similarity, self.lexicon))
         return results
 
-    def prime(self, answer: str) -> None:
-        """Embeds an answer and its words ahead of scoring (the scoring benchmark's warm-up; the
-        game stores them at publication through game.answers)."""
-        words = [t.key for t in tokens(answer) if not t.is_function_word]
-        self._vectors([answer], words)
-
     def remember(self, kind: str, key: str, vector: np.ndarray) -> None:
         """Stores a vector computed elsewhere (kind "t" for a text, "w" for a word key)."""
         if self.cache_enabled:
