@@ -259,16 +259,16 @@ class ScoredGuess:
     score: GuessScore
 
 
-def _record(guess: ScoredGuess, site_url: str) -> GuessOutcome:
+def _record(scored: ScoredGuess, site_url: str) -> GuessOutcome:
     try:
         with transaction.atomic():
-            return _record_in_transaction(guess, site_url)
+            return _record_in_transaction(scored, site_url)
     except IntegrityError:
         # Another tab of this player stored a guess at the same moment: if it was this very
         # guess, it counts once; otherwise the player is told to look again.
-        puzzle, player = guess.puzzle, guess.player
+        puzzle, player = scored.puzzle, scored.player
         if Guess.objects.filter(
-            progress__puzzle=puzzle, progress__player=player, client_id=guess.client_id
+            progress__puzzle=puzzle, progress__player=player, client_id=scored.client_id
         ).exists():
             return GuessOutcome(game_state(puzzle, player, site_url), duplicate=True)
         raise GuessRejected(
@@ -277,17 +277,17 @@ def _record(guess: ScoredGuess, site_url: str) -> GuessOutcome:
 
 
 def _record_in_transaction(scored: ScoredGuess, site_url: str) -> GuessOutcome:
-    puzzle, player, client_id, score = scored.puzzle, scored.player, scored.client_id, scored.score
+    puzzle, player, score = scored.puzzle, scored.player, scored.score
     game = progress_store.lock_game(puzzle, player, on_day=puzzle.date == puzzle_day())
     progress, earlier = game.progress, game.guesses
-    if any(g.client_id == client_id for g in earlier):
+    if any(g.client_id == scored.client_id for g in earlier):
         return GuessOutcome(game_state(puzzle, player, site_url, game), True)
     _check_playable(progress, earlier, scored.text)
     number = progress.guess_count + 1
     guess = Guess(
         progress=progress,
         number=number,
-        client_id=client_id,
+        client_id=scored.client_id,
         text=scored.text,
         similarity=score.similarity,
         marks=[m.state for m in score.marks],

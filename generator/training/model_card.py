@@ -154,22 +154,13 @@ def _figures_table(metrics: dict[str, Any]) -> str:
         "setting right",
         "objects seen but not prompted, per picture",
     ]
-    cells = [(pictures[key], label) for label, key in rows]
-    return table(
-        header,
-        [
-            (
-                label,
-                percent(f["objects"]),
-                f"{f['objects'] / real:.2f}",
-                percent(f["scenes"]),
-                percent(f["counts"]),
-                percent(f["setting"]),
-                f"{f['false_alarms']:.2f}",
-            )
-            for f, label in cells
-        ],
-    )
+
+    def cells(label: str, f: dict[str, float]) -> tuple[str, ...]:
+        ratio, alarms = f"{f['objects'] / real:.2f}", f"{f['false_alarms']:.2f}"
+        shares = (percent(f[key]) for key in ("scenes", "counts", "setting"))
+        return (label, percent(f["objects"]), ratio, *shares, alarms)
+
+    return table(header, [cells(label, pictures[key]) for label, key in rows])
 
 
 def _goals(metrics: dict[str, Any]) -> str:
