@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -12,6 +12,19 @@ from game_fixtures import ANSWER, make_published_puzzle
 
 from puzzles.calendar import puzzle_day
 from puzzles.models import Puzzle
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer() -> Iterator[None]:
+    """Each test gets its own channel layer. channels caches one per process, and the Redis
+    layer's locks bind to the event loop that first waits on them: a later test, in a loop of
+    its own, then failed with "Lock ... is bound to a different event loop" when a consumer
+    closed (seen once in test_consumer, depending on which earlier test had waited)."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
 
 
 @pytest.fixture(autouse=True)
