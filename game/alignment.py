@@ -166,7 +166,10 @@ class Relater:
 
     def lexical_credit(self, a: str, b: str) -> float | None:
         """The credit of a near relation WordNet alone finds (for compounds, which have no
-        word embedding), or None."""
+        word embedding), or None. A compound spelled as one word is that word (snow_man and
+        snowman)."""
+        if a.replace("_", "") == b.replace("_", ""):
+            return RELATION_CREDIT[Relation.SAME]
         if self.lexicon is None:
             return None
         relation = self.lexicon.relation(a, b)
@@ -187,24 +190,34 @@ class Relater:
         settings sit below RELATED_THRESHOLD (desert~snow 0.42, sky~underwater 0.34)."""
         cosine = self.word_similarity(a, b)
         credit = cosine if cosine >= RELATED_THRESHOLD else 0.0
-        if self.lexicon is not None and self.lexicon.associated(a, b):
+        # "background" says only that there is no scene: nothing is found there (WordNet's
+        # background is also "ground", which every gloss of snow or grass mentions).
+        light = a in LIGHT_WORDS or b in LIGHT_WORDS
+        if self.lexicon is not None and not light and self.lexicon.associated(a, b):
             credit = max(credit, ASSOCIATED_CREDIT)
         return credit
 
 
-def _compounds(parse: RoleParse, lexicon: Lexicon | None) -> dict[int, int]:
-    """Head position -> the position of the word before it when the two are one name in
-    WordNet ("a sailing ship", "a big cat", "a living room", "a police car"): a player may
-    name the answer's thing by such a compound, or the answer may be one."""
+def _compounds(parse: RoleParse, lexicon: Lexicon | None, other_keys: set[str]) -> dict[int, int]:
+    """Head position -> the position of its modifier when the two are one name: in WordNet
+    ("a sailing ship", "a big cat", "a living room", "a police car"), or spelled as one word on
+    the other side ("a snow man" for "a snowman"); the modifier comes before the head or after
+    it with "of" ("a castle of sand" for "a sandcastle"). A player may name the answer's thing
+    by such a compound, or the answer may be one."""
     found: dict[int, int] = {}
-    if lexicon is None:
-        return found
-    for i in range(1, len(parse.tokens)):
-        phrase = parse.phrase[i]
-        if phrase < 0 or parse.attribute[i] or parse.phrase[i - 1] != phrase:
+    for i, phrase in enumerate(parse.phrase):
+        if phrase < 0 or parse.attribute[i]:
             continue
-        if lexicon.knows(_compound_key(parse, i, i - 1)):
-            found[i] = i - 1
+        modifiers = [i - 1] if i > 0 else []
+        if i + 2 < len(parse.tokens) and parse.tokens[i + 1].key == "of":
+            modifiers.append(i + 2)
+        for m in modifiers:
+            if parse.phrase[m] != phrase or (m > i and not parse.attribute[m]):
+                continue
+            key = _compound_key(parse, i, m)
+            if key.replace("_", "") in other_keys or (lexicon is not None and lexicon.knows(key)):
+                found[i] = m
+                break
     return found
 
 
@@ -263,8 +276,10 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
     guess = _settle_open_phrases(answer, guess, relater)
     answer_words = [i for i, r in enumerate(answer.roles) if r]
     guess_words = [j for j, r in enumerate(guess.roles) if r]
-    answer_compounds = _compounds(answer, relater.lexicon)
-    guess_compounds = _compounds(guess, relater.lexicon)
+    answer_keys = {answer.tokens[i].key for i in answer_words}
+    guess_keys = {guess.tokens[j].key for j in guess_words}
+    answer_compounds = _compounds(answer, relater.lexicon, guess_keys)
+    guess_compounds = _compounds(guess, relater.lexicon, answer_keys)
     via_compound: set[tuple[int, int]] = set()
     candidates = []
     for i in answer_words:

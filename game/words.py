@@ -59,6 +59,8 @@ _SAME_MEANING: tuple[frozenset[str], ...] = (
     _set("small little tiny"),
     _set("couple pair two"),
     _set("grey gray"),
+    # One hue to most speakers (WordNet puts them in one synset): "on violet" for "on purple".
+    _set("purple violet"),
     _set("red crimson scarlet"),
     _set("gold golden"),
     _set("below under beneath underneath"),

@@ -22,9 +22,9 @@ pytestmark = pytest.mark.real_scorer  # the scorer itself: the real sentence mod
 ANSWER = "two small penguins to the left of a sailboat on a beach"
 
 # What the scorer reaches on the test half of tests/game/scoring_cases.py, a little below the
-# measured shares (88.8% of 98 triples, 97.8% of word marks; benchmarks/scoring_eval.py prints
+# measured shares (91.8% of 98 triples, 97.8% of word marks; benchmarks/scoring_eval.py prints
 # them per kind), so that a change that loses ground fails here.
-TRIPLES_FLOOR = 0.87
+TRIPLES_FLOOR = 0.9
 MARKS_FLOOR = 0.95
 
 
@@ -348,6 +348,34 @@ def test_it_reads_a_two_word_name_as_wordnet_does() -> None:
     result = score_guess("a hot dog on a plate", "a frankfurter on a plate")
     assert [m.state for m in result.marks][1:3] == ["near", "near"]
     assert result.similarity > score_guess("a hot dog on a plate", "a puppy on a plate").similarity
+
+
+@pytest.mark.wordnet
+def test_it_reads_a_compound_spelled_apart_or_with_of_as_the_one_word() -> None:
+    assert states("a snowman in a field", "a snow man in a field")[1] == "near"
+    result = score_guess("a child building a sandcastle", "a kid making a castle of sand")
+    assert result.marks[-1].state == "near"
+    assert [m.state for m in result.guess_marks][-3:] == ["near", "given", "near"]
+    # Two words that do not spell the answer's one stay apart.
+    assert states("a sandcastle on a beach", "a sand dune on a beach")[1] == "absent"
+
+
+@pytest.mark.wordnet
+def test_violet_is_purple_but_other_colours_stay_rivals() -> None:
+    assert states("a big castle on a purple background", "a large castle on violet")[5] == "near"
+    assert states("a purple tulip", "a violet tulip")[1] == "near"
+    assert states("a purple tulip", "a pink tulip")[1] == "absent"
+
+
+@pytest.mark.wordnet
+def test_a_scene_where_the_answer_has_a_plain_background_contradicts_it() -> None:
+    # WordNet's background is also "ground", which the gloss of snow mentions; a snowy scene is
+    # no nearer a blue background than a forest is, and the right picture in other words beats
+    # either (75.6 for the snow, above the present's 69.4, before backgrounds were kept apart).
+    answer = "a gift box on a blue background"
+    snow = score_guess(answer, "a gift box in the snow").similarity
+    assert snow < score_guess(answer, "a present on blue").similarity
+    assert abs(snow - score_guess(answer, "a gift box in a forest").similarity) < 2
 
 
 @pytest.mark.wordnet
