@@ -76,25 +76,31 @@ class Mlp(nn.Module):
 
 
 class Encoder(nn.Module):
-    """``encoder/layers/{i}``: the published files nest the numbered layers one level down."""
+    """``encoder/layers/{i}``: the published files nest the numbered layers one level down.
+
+    Returns the last layer's output, or with ``every_layer`` a list of every layer's."""
 
     config: CLIPTextConfig | CLIPVisionConfig
     dtype: Any = jnp.float32
+    every_layer: bool = False
 
     @nn.compact
-    def __call__(self, x: jax.Array, bias: jax.Array | None) -> jax.Array:
-        return LayerStack(self.config, self.dtype, name="layers")(x, bias)
+    def __call__(self, x: jax.Array, bias: jax.Array | None) -> Any:
+        return LayerStack(self.config, self.dtype, self.every_layer, name="layers")(x, bias)
 
 
 class LayerStack(nn.Module):
     config: CLIPTextConfig | CLIPVisionConfig
     dtype: Any = jnp.float32
+    every_layer: bool = False
 
     @nn.compact
-    def __call__(self, x: jax.Array, bias: jax.Array | None) -> jax.Array:
+    def __call__(self, x: jax.Array, bias: jax.Array | None) -> Any:
+        states = []
         for i in range(self.config.num_hidden_layers):
             x = EncoderLayer(self.config, self.dtype, name=str(i))(x, bias)
-        return x
+            states.append(x)
+        return states if self.every_layer else x
 
 
 class TextEmbeddings(nn.Module):
@@ -165,14 +171,19 @@ class VisionEmbeddings(nn.Module):
 class VisionTransformer(nn.Module):
     config: CLIPVisionConfig
     dtype: Any = jnp.float32
+    # Return every layer's hidden states [B, 1 + patches, width] (the embeddings first)
+    # instead of the pooled output: what a perceptual loss compares (generator.training).
+    hidden_states: bool = False
 
     @nn.compact
-    def __call__(self, pixels_nhwc: jax.Array) -> jax.Array:
+    def __call__(self, pixels_nhwc: jax.Array) -> Any:
         """Pooled (class token) hidden state [B, width] after ``post_layernorm``."""
         c = self.config
         norm = functools.partial(nn.LayerNorm, epsilon=c.layer_norm_eps, dtype=self.dtype)
         h = VisionEmbeddings(c, self.dtype, name="embeddings")(pixels_nhwc)
         h = norm(name="pre_layrnorm")(h)
+        if self.hidden_states:
+            return [h, *Encoder(c, self.dtype, every_layer=True, name="encoder")(h, None)]
         h = Encoder(c, self.dtype, name="encoder")(h, None)
         return norm(name="post_layernorm")(h[:, 0, :])
 

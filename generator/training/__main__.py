@@ -1,6 +1,6 @@
 """`python -m generator.training STEP --out DIR [--size small]`: train the built-in model.
 
-STEP is one of scenes, tokenizer, recogniser, vqgan, dalle_bart, clip, assemble, evaluate,
+STEP is one of scenes, tokenizer, recogniser, vqgan, dalle_bart, clip, decoder, assemble, evaluate,
 `all` (every step in order), `export` (ship DIR's evaluated model into
 generator/weights/default/) or `adopt` (start DIR from a shipped model, `--from`, whose parts
 then count as DIR's trained stages: e.g. to train a GPU-trained model's recogniser further).

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.pipeline import MODEL_INFO_FILE
-from generator.training.paths import PROVENANCE_FILE, TRAINED_STAGES, RunPaths
+from generator.training.paths import PARTS, PROVENANCE_FILE, RunPaths
 
 ADOPTED_FILE = "adopted.json"
 CARD_FILE = "MODEL_CARD.md"
@@ -34,13 +34,13 @@ def adopted_from(stage: Path) -> dict[str, Any] | None:
 
 def adopt_model(paths: RunPaths, source: Path) -> None:
     """Copy `source`'s parts into the run's stages; stages adopted before are left alone."""
-    missing = [name for name in TRAINED_STAGES if not (source / name / "config.json").exists()]
+    missing = [name for name in PARTS if not (source / name / "config.json").exists()]
     if missing:
         raise AdoptError(f"{source} is not a shipped model: it has no {', '.join(missing)}")
     info_path = source / MODEL_INFO_FILE
     info = json.loads(info_path.read_text("utf-8")) if info_path.exists() else {}
     name = str(info.get("name", source.name))
-    for stage_name in TRAINED_STAGES:
+    for stage_name in PARTS:
         stage = getattr(paths, stage_name)
         if adopted_from(stage) is not None:
             continue

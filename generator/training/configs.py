@@ -59,6 +59,16 @@ class VQGANTrainingConfig:
 
 
 @dataclasses.dataclass(frozen=True)
+class DecoderTrainingConfig:
+    """The decoder stage (`train_decoder`): encoder and codebook frozen, the decoder trained
+    against CLIP's vision features as well as the pixels."""
+
+    optimizer: OptimizerConfig
+    edge_weight: float = 1.0
+    perceptual_weight: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
 class DalleBartTrainingConfig:
     model: dict[str, Any]  # DalleBartConfig fields; vocabulary and image sizes are filled in
     optimizer: OptimizerConfig
@@ -117,15 +127,17 @@ class TrainingConfig:
     dalle_bart: DalleBartTrainingConfig
     clip: CLIPTrainingConfig
     recogniser: RecogniserTrainingConfig
+    decoder: DecoderTrainingConfig
     evaluation_prompts: int = 100
     contact_sheet_prompts: int = 8
     # With `--minutes`, each training stage gets this share of the time (the rest of the run,
     # rendering, encoding and evaluation, comes on top); a stage run on its own gets it all.
     budget_shares: tuple[tuple[str, float], ...] = (
-        ("recogniser", 0.15),
-        ("vqgan", 0.27),
-        ("dalle_bart", 0.45),
-        ("clip", 0.13),
+        ("recogniser", 0.14),
+        ("vqgan", 0.25),
+        ("dalle_bart", 0.42),
+        ("clip", 0.12),
+        ("decoder", 0.07),
     )
 
     def describe(self) -> dict[str, Any]:
@@ -255,6 +267,7 @@ def tiny() -> TrainingConfig:
             optimizer=OptimizerConfig(3e-3, 2, 8, 16, checkpoint_every=4),
             trust_scenes=16,
         ),
+        decoder=DecoderTrainingConfig(OptimizerConfig(1e-3, 2, 6, 4, checkpoint_every=3)),
         evaluation_prompts=8,
         contact_sheet_prompts=2,
     )
@@ -287,6 +300,7 @@ def small() -> TrainingConfig:
             widths=(32, 64, 128, 192),
             optimizer=OptimizerConfig(2e-3, 100, 1200, 64, weight_decay=0.01, checkpoint_every=200),
         ),
+        decoder=DecoderTrainingConfig(OptimizerConfig(1e-4, 20, 400, 16, checkpoint_every=50)),
     )
 
 
@@ -319,6 +333,8 @@ def gpu() -> TrainingConfig:
             optimizer=OptimizerConfig(2e-3, 200, 5986, 128, weight_decay=0.01, checkpoint_every=50),
             degraded_from=5736,
         ),
+        # Fine-tuning a trained decoder: a low rate, 16 fresh scenes a step.
+        decoder=DecoderTrainingConfig(OptimizerConfig(1e-4, 20, 400, 16, checkpoint_every=50)),
     )
 
 

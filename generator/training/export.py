@@ -21,7 +21,7 @@ from generator.training.configs import TrainingConfig
 from generator.training.evaluate import CONTACT_SHEET_FILE, METRICS_FILE
 from generator.training.loop import CURVE_FILE, checkpointed_step, planned_steps
 from generator.training.model_card import model_card
-from generator.training.paths import TRAINED_STAGES, RunPaths
+from generator.training.paths import PARTS, TRAINED_STAGES, RunPaths
 
 DEFAULT_TARGET = BUILTIN_MODEL_DIR
 MAX_BYTES = 60 * 1024 * 1024
@@ -41,10 +41,12 @@ def _check_finished(paths: RunPaths, config: TrainingConfig) -> None:
     for name in TRAINED_STAGES:
         stage = getattr(paths, name)
         reached = checkpointed_step(stage)
-        adopted_as_it_was = adopted_from(stage) is not None and reached < 0
+        # An adopted part may ship as it was; so may an adopted VQGAN's decoder.
+        adopted = adopted_from(paths.vqgan if name == "decoder" else stage)
         wanted = planned_steps(stage, getattr(config, name).optimizer)
-        if not adopted_as_it_was and reached != wanted:
+        if not (adopted is not None and reached < 0) and reached != wanted:
             raise ExportError(f"{name} stopped at step {reached} of {wanted}: finish the run first")
+    for name in PARTS:
         if not (paths.model / name).is_dir():
             raise ExportError(f"{paths.model / name} is missing: run the 'assemble' step first")
 
@@ -69,7 +71,7 @@ def export_model(
     card = model_card(paths, config, metrics, size, other)
 
     target.mkdir(parents=True, exist_ok=True)
-    for name in TRAINED_STAGES:
+    for name in PARTS:
         if (target / name).exists():
             shutil.rmtree(target / name)
         shutil.copytree(paths.model / name, target / name)

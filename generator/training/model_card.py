@@ -16,7 +16,7 @@ from generator.training.configs import TrainingConfig
 from generator.training.loop import FITTED_FILE, checkpointed_step, wall_time
 from generator.training.markdown import percent, table
 from generator.training.objects import default_objects
-from generator.training.paths import PROVENANCE_FILE, TRAINED_STAGES, RunPaths
+from generator.training.paths import PARTS, PROVENANCE_FILE, TRAINED_STAGES, RunPaths
 from generator.training.recogniser import RecogniserConfig
 from generator.training.recogniser import count_params as count_recogniser_params
 from generator.training.splits import held_out
@@ -80,6 +80,14 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
             trained("vqgan", crops),
         ),
         (
+            "VQGAN decoder, trained further (encoder and codebook frozen)",
+            f"codebook (frozen) and decoder, {vqgan.ch}–{vqgan.ch * max(vqgan.ch_mult)} channels; "
+            "loss: pixels, "
+            f"edges and CLIP's vision features (weight {config.decoder.perceptual_weight:g})",
+            count_vqgan_params(vqgan, decode_only=True),
+            trained("decoder", "fresh scenes"),
+        ),
+        (
             "DalleBart",
             f"d={bart.d_model}, {bart.encoder_layers}+{bart.decoder_layers} layers, "
             f"text vocabulary {bart.encoder_vocab_size}",
@@ -109,7 +117,7 @@ def _commands(paths: RunPaths, config: TrainingConfig, metrics: dict[str, Any]) 
     """The commands that made the shipped weights: one `all` for a run trained here from
     scratch; for a run that adopted a model, `adopt` and each step that ran after it."""
     size = f"--out DIR --size {config.name}"
-    adopted = [record for s in TRAINED_STAGES if (record := adopted_from(getattr(paths, s)))]
+    adopted = [record for s in PARTS if (record := adopted_from(getattr(paths, s)))]
     if not adopted:
         lines = [f"python -m generator.training all {size}"]
     else:

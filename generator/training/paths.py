@@ -40,6 +40,11 @@ class RunPaths:
         return self.root / "vqgan"
 
     @property
+    def decoder(self) -> Path:
+        """The decoder stage: the VQGAN with its decoder trained further (codes unchanged)."""
+        return self.root / "decoder"
+
+    @property
     def codes(self) -> Path:
         return self.root / "codes"
 
@@ -87,9 +92,12 @@ def claim_run(root: Path, config: TrainingConfig) -> RunPaths:
     return RunPaths(root)
 
 
-# The stages a run trains, in the pipeline's order; each is also a part of the finished model
-# (its subfolder of DIR/model/ and of generator/weights/default/).
-TRAINED_STAGES = ("recogniser", "vqgan", "dalle_bart", "clip")
+# The parts of a finished model (its subfolders of DIR/model/ and of
+# generator/weights/default/), each trained by the stage of the same name.
+PARTS = ("recogniser", "vqgan", "dalle_bart", "clip")
+# The stages a run trains, in the pipeline's order: the parts' stages, then the decoder stage,
+# which trains the VQGAN's decoder further.
+TRAINED_STAGES = (*PARTS, "decoder")
 
 
 def _with_fitted_steps(root: Path, described: dict) -> dict:

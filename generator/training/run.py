@@ -6,6 +6,7 @@ recogniser  train the recogniser (the legibility judge) on the real scenes
 vqgan       train the VQGAN
 dalle_bart  encode the scenes with the VQGAN once, then train DalleBart
 clip        train CLIP on (caption, scene) pairs
+decoder     train the VQGAN's decoder further against CLIP's features (codes unchanged)
 evaluate    compute the model card's figures and draw the contact sheet
 assemble    gather the models into DIR/model/ (the layout `Generator` loads)
 """
@@ -32,6 +33,7 @@ from generator.training.evaluate import evaluate
 from generator.training.paths import RunPaths, update_model_info
 from generator.training.train_clip import train_clip
 from generator.training.train_dalle_bart import train_dalle_bart
+from generator.training.train_decoder import train_decoder
 from generator.training.train_recogniser import train_recogniser
 from generator.training.train_vqgan import train_vqgan
 
@@ -92,9 +94,12 @@ def step_assemble(paths: RunPaths, config: TrainingConfig) -> None:
     `vocabulary.txt`, which lets the platform warn about a prompt it cannot draw.
     """
     target = paths.model
+    # The VQGAN with the decoder stage's decoder; an adopted VQGAN whose decoder this run did
+    # not train ships as it came.
+    vqgan = paths.decoder if paths.trained(paths.decoder).is_dir() else paths.vqgan
     for name, stage in (
         ("dalle_bart", paths.dalle_bart),
-        ("vqgan", paths.vqgan),
+        ("vqgan", vqgan),
         ("clip", paths.clip),
         ("recogniser", paths.recogniser),
     ):
@@ -125,6 +130,7 @@ STEPS: dict[str, Step] = {
     "vqgan": training_step("vqgan", train_vqgan),
     "dalle_bart": training_step("dalle_bart", train_dalle_bart),
     "clip": training_step("clip", train_clip),
+    "decoder": training_step("decoder", train_decoder),
     "evaluate": whole_step(step_evaluate),
     "assemble": whole_step(step_assemble),
 }
@@ -135,6 +141,7 @@ ALL = (
     "vqgan",
     "dalle_bart",
     "clip",
+    "decoder",
     "assemble",
     "evaluate",
 )
