@@ -15,14 +15,20 @@ import numpy as np
 
 from generator.clip import init_clip
 from generator.dalle_bart import init_dalle_bart
-from generator.training import train_clip, train_dalle_bart, train_recogniser, train_vqgan
+from generator.training import (
+    train_clip,
+    train_dalle_bart,
+    train_decoder,
+    train_recogniser,
+    train_vqgan,
+)
 from generator.training.codes import ENCODE_BATCH
 from generator.training.configs import TrainingConfig
 from generator.training.foils import scenes_with_foils
 from generator.training.optim import make_optimizer, strong_types
 from generator.training.recogniser import init_params
 from generator.training.splits import draw_samples
-from generator.vqgan import init_vqgan
+from generator.vqgan import VQGANModule, init_vqgan
 
 TEXT_LENGTH = 16  # a typical caption's tokens; the rest of max_text_length is padding
 
@@ -105,6 +111,29 @@ def _clip_ranking(config: TrainingConfig, repeats: int) -> tuple[float, float]:
     return _clip(config, repeats, ranking=True)
 
 
+def _decoder(config: TrainingConfig, repeats: int) -> tuple[float, float]:
+    """A decoder-stage step: fresh scenes rendered, encoded, decoded and compared by CLIP."""
+    settings, size = config.decoder, config.data.image_size
+    clip_config = config.clip.model_config(config.data.clip_vocab_size, size)
+    vision = init_clip(clip_config, jax.random.key(1)).params["vision_model"]
+    features = train_decoder.vision_features(clip_config.vision_config, vision)
+    trained, frozen = train_decoder.split_params(
+        init_vqgan(config.vqgan.model, jax.random.key(0)).params
+    )
+    optimizer = make_optimizer(settings.optimizer)
+    module = VQGANModule(config.vqgan.model)
+    step = train_decoder.make_train_step(module, frozen, optimizer, settings, features)
+    state = [strong_types(trained)]
+    state.append(optimizer.init(state[0]))
+
+    def run() -> Any:
+        images = train_decoder.scene_batch(0, settings.optimizer.batch_size, size)
+        state[0], state[1], metrics = step(*state, jnp.asarray(images))
+        return metrics["loss"]
+
+    return _time(run, repeats)
+
+
 def _recogniser(config: TrainingConfig, repeats: int) -> tuple[float, float]:
     model = train_recogniser.recogniser_config(config)
     optimizer = make_optimizer(config.recogniser.optimizer)
@@ -149,6 +178,7 @@ def measure(config: TrainingConfig, repeats: int = 3) -> list[tuple[str, float, 
         ("dalle_bart step", _dalle_bart, config.dalle_bart.optimizer.steps),
         ("clip step", _clip, clip_steps - ranking_steps),
         ("clip ranking step", _clip_ranking, ranking_steps),
+        ("decoder step", _decoder, config.decoder.optimizer.steps),
     ]
     rows = []
     for name, function, units in stages:

@@ -16,6 +16,7 @@ from generator.training.evaluate import CONDITION_SCALES, CONTACT_SHEET_FILE, ME
 from generator.training.export import CARD_FILE, ExportError, export_model
 from generator.training.paths import claim_run
 from generator.training.run import ALL, run_steps
+from generator.training.train_decoder import TRAINED_PARTS
 
 PICTURE_SETS = ("real", "reconstructed", "generated_kept", "generated_all", "untrained")
 
@@ -114,14 +115,15 @@ def test_a_run_stopped_early_is_not_shipped(finished_run, tmp_path):
 @pytest.fixture(scope="module")
 def adopted_run(finished_run, tmp_path_factory):
     """A run that starts from the finished run's shipped model and trains its recogniser (the
-    robustness phase) and its CLIP (the ranking phase) further, as the shipped model's CPU steps
-    did."""
+    robustness phase), its CLIP (the ranking phase) and its VQGAN's decoder further, as the
+    shipped model's CPU steps did."""
     source_paths, config = finished_run
     source = export_model(source_paths, config, tmp_path_factory.mktemp("shipped") / "weights")
     paths = claim_run(tmp_path_factory.mktemp("adopted-run"), config)
     adopt_model(paths, source)
     fewer = dataclasses.replace(config, evaluation_prompts=4)
-    run_steps(["recogniser", "clip", "assemble", "evaluate"], paths, fewer, stop_after=None)
+    steps = ["recogniser", "clip", "decoder", "assemble", "evaluate"]
+    run_steps(steps, paths, fewer, stop_after=None)
     return source, paths, config
 
 
@@ -129,11 +131,31 @@ def _params(directory):
     return flatten_params(read_params(directory / PARAMS_NAME))
 
 
+def _assert_only_the_decoder_changed(ours, theirs):
+    """Encoder and codebook as they were (DalleBart's codes keep their meaning), a new decoder
+    (compared as shipped, in float16)."""
+
+    def same(name):
+        return np.array_equal(ours[name].astype(np.float16), theirs[name].astype(np.float16))
+
+    decoder = [name for name in theirs if name.split("/")[0] in TRAINED_PARTS]
+    frozen = [name for name in theirs if name not in decoder]
+    assert frozen and all(same(name) for name in frozen)
+    assert not all(same(name) for name in decoder)
+
+
+def test_a_whole_run_ships_the_decoder_stage_decoder_on_the_vqgan_stage_codes(finished_run):
+    paths, _ = finished_run
+    _assert_only_the_decoder_changed(
+        _params(paths.model / "vqgan"), _params(paths.trained(paths.vqgan))
+    )
+
+
 def test_an_adopted_model_keeps_its_parts_and_trains_only_the_asked_ones_further(adopted_run):
     source, paths, _ = adopted_run
-    for part in ("dalle_bart", "vqgan"):
-        ours, theirs = _params(paths.model / part), _params(source / part)
-        assert all(np.array_equal(ours[name], theirs[name]) for name in theirs)
+    ours, theirs = _params(paths.model / "dalle_bart"), _params(source / "dalle_bart")
+    assert all(np.array_equal(ours[name], theirs[name]) for name in theirs)
+    _assert_only_the_decoder_changed(_params(paths.model / "vqgan"), _params(source / "vqgan"))
     for part in ("recogniser", "clip"):
         ours, theirs = _params(paths.model / part), _params(source / part)
         assert any(not np.array_equal(ours[name], theirs[name]) for name in theirs)
@@ -148,7 +170,9 @@ def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_r
     assert f"python -m generator.training adopt --out DIR --size tiny --from {source}" in card
     assert "python -m generator.training recogniser --out DIR --size tiny" in card
     assert "python -m generator.training clip --out DIR --size tiny" in card
+    assert "python -m generator.training decoder --out DIR --size tiny" in card
     assert "python -m generator.training vqgan" not in card
+    assert "VQGAN decoder, trained further (encoder and codebook frozen)" in card
     assert "python -m generator.training evaluate --out DIR --size tiny --prompts 4" in card
     assert "adopted from `sixfold-emoji-tiny` (see above), then 8 steps" in card
     assert "> # Sixfold built-in model: `sixfold-emoji-tiny`" in card  # the source's own account
@@ -157,6 +181,7 @@ def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_r
     assert "scores a held-out scene above its foil" in card
     assert "each scene with a foil (one object swapped, or the objects smeared)" in card
     assert (target / "training" / "recogniser_loss.png").exists()
+    assert (target / "training" / "decoder_loss.png").exists()
     assert Generator(target, batch_size=2).generate("a cat", candidates=2, keep=1, seed=0).kept
 
 
