@@ -34,8 +34,8 @@ from generator.training.loop import TrainState, run_loop
 from generator.training.optim import make_optimizer, strong_types
 from generator.training.paths import RunPaths
 from generator.training.splits import draw_samples
-from generator.training.train_vqgan import RECONSTRUCTIONS_FILE, edge_l1, write_reconstructions
-from generator.vqgan import VQGAN, VQGANModule, load_vqgan, save_vqgan
+from generator.training.train_vqgan import edge_l1, vqgan_exporter
+from generator.vqgan import VQGAN, VQGANModule, load_vqgan
 
 # The parts this stage trains; everything else (encoder, quant_conv, codebook) stays as it is.
 TRAINED_PARTS = ("decoder", "post_quant_conv")
@@ -156,13 +156,6 @@ def train_decoder(
         trained, opt_state, metrics = train_step(state.params, state.opt_state, images)
         return TrainState(index, trained, opt_state), metrics
 
-    captions, held_out = draw_samples(0, 16, "heldout", size)
-
-    def export(state: TrainState) -> None:
-        model = VQGAN(vqgan.config, {**frozen, **state.params})
-        save_vqgan(model, paths.trained(paths.decoder))
-        write_reconstructions(paths.decoder / RECONSTRUCTIONS_FILE, model, held_out, captions)
-
     return run_loop(
         paths.decoder,
         "decoder",
@@ -170,6 +163,8 @@ def train_decoder(
         step,
         settings.optimizer,
         stop_after=stop_after,
-        on_checkpoint=export,
+        on_checkpoint=vqgan_exporter(
+            paths.decoder, size, lambda state: VQGAN(vqgan.config, {**frozen, **state.params})
+        ),
         budget_seconds=budget_seconds,
     )

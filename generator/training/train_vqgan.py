@@ -17,7 +17,7 @@ trained parameters are the published layout without any conversion.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -227,13 +227,6 @@ def train_vqgan(
         )
         return TrainState(index, params, opt_state, usage), metrics
 
-    captions, held_out = draw_samples(0, 16, "heldout", config.data.image_size)
-
-    def export(state: TrainState) -> None:
-        model = VQGAN(vq.model, state.params)
-        save_vqgan(model, paths.trained(paths.vqgan))
-        write_reconstructions(paths.vqgan / RECONSTRUCTIONS_FILE, model, held_out, captions)
-
     return run_loop(
         paths.vqgan,
         "vqgan",
@@ -241,9 +234,26 @@ def train_vqgan(
         step,
         vq.optimizer,
         stop_after=stop_after,
-        on_checkpoint=export,
+        on_checkpoint=vqgan_exporter(
+            paths.vqgan, config.data.image_size, lambda state: VQGAN(vq.model, state.params)
+        ),
         budget_seconds=budget_seconds,
     )
+
+
+def vqgan_exporter(
+    stage: Path, size: int, model_of: Callable[[TrainState], VQGAN]
+) -> Callable[[TrainState], None]:
+    """A checkpoint hook for a stage that trains a VQGAN: save the model in the published layout
+    (`stage/model/`) and draw 16 held-out scenes beside their reconstructions."""
+    captions, held_out = draw_samples(0, 16, "heldout", size)
+
+    def export(state: TrainState) -> None:
+        model = model_of(state)
+        save_vqgan(model, RunPaths.trained(stage))
+        write_reconstructions(stage / RECONSTRUCTIONS_FILE, model, held_out, captions)
+
+    return export
 
 
 def write_reconstructions(

@@ -47,16 +47,7 @@ def _optimizer(learning_rate=3e-3):
 def test_vqgan_steps_lower_the_loss(scenes):
     settings = dataclasses.replace(
         configs.tiny().vqgan,
-        model=VQGANConfig(
-            ch=32,
-            ch_mult=(1, 1),
-            num_res_blocks=1,
-            attn_resolutions=(),
-            z_channels=8,
-            resolution=SIZE,
-            n_embed=16,
-            embed_dim=4,
-        ),
+        model=_tiny_codec(),
         crop=8,
         quantize_after=2,
     )
