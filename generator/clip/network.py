@@ -177,7 +177,8 @@ class VisionTransformer(nn.Module):
 
     @nn.compact
     def __call__(self, pixels_nhwc: jax.Array) -> Any:
-        """Pooled (class token) hidden state [B, width] after ``post_layernorm``."""
+        """Pooled (class token) hidden state [B, width] after ``post_layernorm``, or the list
+        of hidden states when ``hidden_states`` is set."""
         c = self.config
         norm = functools.partial(nn.LayerNorm, epsilon=c.layer_norm_eps, dtype=self.dtype)
         h = VisionEmbeddings(c, self.dtype, name="embeddings")(pixels_nhwc)

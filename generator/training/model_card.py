@@ -81,9 +81,9 @@ def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
         ),
         (
             "VQGAN decoder, trained further (encoder and codebook frozen)",
-            f"codebook (frozen) and decoder, {vqgan.ch}–{vqgan.ch * max(vqgan.ch_mult)} channels; "
-            "loss: pixels, "
-            f"edges and CLIP's vision features (weight {config.decoder.perceptual_weight:g})",
+            f"codebook (frozen) and decoder, {vqgan.ch}–{vqgan.ch * max(vqgan.ch_mult)} "
+            "channels; loss: pixels, edges and CLIP's vision features "
+            f"(weight {config.decoder.perceptual_weight:g})",
             count_vqgan_params(vqgan, decode_only=True),
             trained("decoder", "fresh scenes"),
         ),

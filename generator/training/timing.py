@@ -123,8 +123,8 @@ def _decoder(config: TrainingConfig, repeats: int) -> tuple[float, float]:
     optimizer = make_optimizer(settings.optimizer)
     module = VQGANModule(config.vqgan.model)
     step = train_decoder.make_train_step(module, frozen, optimizer, settings, features)
-    state = [strong_types(trained)]
-    state.append(optimizer.init(state[0]))
+    params = strong_types(trained)
+    state = [params, optimizer.init(params)]
 
     def run() -> Any:
         images = train_decoder.scene_batch(0, settings.optimizer.batch_size, size)

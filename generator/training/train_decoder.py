@@ -34,7 +34,7 @@ from generator.training.loop import TrainState, run_loop
 from generator.training.optim import make_optimizer, strong_types
 from generator.training.paths import RunPaths
 from generator.training.splits import draw_samples
-from generator.training.train_vqgan import edge_l1, vqgan_exporter
+from generator.training.train_vqgan import reconstruction_terms, vqgan_exporter
 from generator.vqgan import VQGAN, VQGANModule, load_vqgan
 
 # The parts this stage trains; everything else (encoder, quant_conv, codebook) stays as it is.
@@ -82,19 +82,20 @@ def decoder_loss(
     features: Features,
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
     recon = module.apply({"params": {**frozen, **trained}}, codes, method=VQGANModule.decode_code)
-    recon = jnp.asarray(recon)
-    l1 = jnp.mean(jnp.abs(recon - images))
-    l2 = jnp.mean((recon - images) ** 2)
-    edges = edge_l1(recon, images)
-    perceptual = perceptual_distance(features(recon), features(images))
-    clipped_mse = jnp.mean((jnp.clip(recon, 0.0, 1.0) - images) ** 2)
-    loss = l1 + l2 + settings.edge_weight * edges + settings.perceptual_weight * perceptual
+    terms = reconstruction_terms(jnp.asarray(recon), images)
+    perceptual = perceptual_distance(features(jnp.asarray(recon)), features(images))
+    loss = (
+        terms["l1"]
+        + terms["l2"]
+        + settings.edge_weight * terms["edges"]
+        + settings.perceptual_weight * perceptual
+    )
     metrics = {
         "loss": loss,
-        "l1": l1,
-        "edges": edges,
+        "l1": terms["l1"],
+        "edges": terms["edges"],
         "perceptual": perceptual,
-        "psnr": -10.0 * jnp.log10(jnp.maximum(clipped_mse, 1e-10)),
+        "psnr": terms["psnr"],
     }
     return loss, metrics
 

@@ -65,6 +65,18 @@ def edge_l1(recon: jax.Array, images: jax.Array) -> jax.Array:
     return jnp.mean(jnp.abs(ry - iy)) + jnp.mean(jnp.abs(rx - ix))
 
 
+def reconstruction_terms(recon: jax.Array, images: jax.Array) -> dict[str, jax.Array]:
+    """The pixel terms of a reconstruction (L1, L2, `edge_l1`) and its PSNR once clipped to
+    [0, 1] as the pipeline shows it: shared by the VQGAN and decoder stages."""
+    clipped_mse = jnp.mean((jnp.clip(recon, 0.0, 1.0) - images) ** 2)
+    return {
+        "l1": jnp.mean(jnp.abs(recon - images)),
+        "l2": jnp.mean((recon - images) ** 2),
+        "edges": edge_l1(recon, images),
+        "psnr": -10.0 * jnp.log10(jnp.maximum(clipped_mse, 1e-10)),
+    }
+
+
 def vqgan_loss(
     params: Any,
     module: VQGANModule,
@@ -77,22 +89,19 @@ def vqgan_loss(
         tuple[jax.Array, ...],
         module.apply({"params": params}, images, quantize, method=_training_forward),
     )
-    l1 = jnp.mean(jnp.abs(recon - images))
-    l2 = jnp.mean((recon - images) ** 2)
-    edges = edge_l1(recon, images)
+    terms = reconstruction_terms(recon, images)
     # The codebook terms only count once the decoder reads codes.
     codebook = jnp.mean((jax.lax.stop_gradient(z) - quantized) ** 2)
     commit = jnp.mean((z - jax.lax.stop_gradient(quantized)) ** 2)
-    clipped_mse = jnp.mean((jnp.clip(recon, 0.0, 1.0) - images) ** 2)
     metrics = {
-        "loss": l1
-        + l2
-        + edge_weight * edges
+        "loss": terms["l1"]
+        + terms["l2"]
+        + edge_weight * terms["edges"]
         + jnp.where(quantize, codebook + commitment * commit, 0.0),
-        "l1": l1,
-        "edges": edges,
+        "l1": terms["l1"],
+        "edges": terms["edges"],
         "codebook": codebook,
-        "psnr": -10.0 * jnp.log10(jnp.maximum(clipped_mse, 1e-10)),
+        "psnr": terms["psnr"],
     }
     return metrics["loss"], (metrics, z.reshape(-1, z.shape[-1]), codes.reshape(-1))
 
