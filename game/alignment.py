@@ -85,6 +85,9 @@ LEADING_KIND_THRESHOLD = 0.7
 ASSOCIATED_CREDIT = 0.5
 UNRELATED_RELATIONS = frozenset({Relation.OTHER})
 UNRELATED_THRESHOLD = 0.4
+# An action said through its thing ("a fisherman" for "a man fishing"; _pair_actions) names
+# what the answer's word does.
+IMPLIED_CREDIT = 1.0
 # A word in another role than in the answer earns this share of its credit, and the share of
 # the answer's weight found only in other roles lowers the whole similarity by ROLE_PENALTY
 # times itself: the right things in the wrong places make a different picture ("a ball
@@ -195,6 +198,8 @@ class Relater:
         light = a in LIGHT_WORDS or b in LIGHT_WORDS
         if self.lexicon is not None and not light and self.lexicon.associated(a, b):
             credit = max(credit, ASSOCIATED_CREDIT)
+        if self.lexicon is not None and self.lexicon.relation(a, b) is Relation.SIBLING:
+            credit = max(credit, RELATION_CREDIT[Relation.SIBLING])
         return credit
 
 
@@ -286,7 +291,8 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
         (answer_role,) = answer.roles[i]
         key = answer.tokens[i].key
         for j in guess_words:
-            same_role = answer_role in guess.roles[j]
+            # An action said through its thing plays the action's part ("on skis", skiing).
+            same_role = answer_role in guess.roles[j] or _names_action(answer, guess, i, j, relater)
             same_word = key == guess.tokens[j].key
             credit, near = relater.credit_and_near(key, guess.tokens[j].key)
             if not near and (i in answer_compounds or j in guess_compounds):
@@ -299,7 +305,8 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
                 if compound_credit is not None:
                     credit, near = compound_credit, True
                     via_compound.add((i, j))
-            if same_role and answer_role == SETTING and 0 <= credit < 1 and not near:
+            setting_head = answer_role == SETTING and not answer.attribute[i]
+            if same_role and setting_head and 0 <= credit < 1 and not near:
                 credit = relater.setting_credit(key, guess.tokens[j].key)
             if credit == 0 and not same_word:
                 if not (same_role and _contradicts(answer, guess, i, j)):
@@ -334,6 +341,7 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
     answer_total = sum(_weight(answer, i) for i, r in enumerate(answer.roles) if r)
     shift = sum(_weight(answer, i) for i in shifted) / answer_total if answer_total else 0.0
     modifiers = _pair_modifiers(pairs, used, via_compound, answer_compounds, guess_compounds)
+    modifiers |= _pair_actions(answer, guess, pairs, used, relater)
     words = _weighted_f1(answer, guess, pairs, modifiers)
     return Alignment(pairs, words, shift, modifiers)
 
@@ -358,6 +366,52 @@ def _pair_modifiers(
         modifier = guess_compounds.get(pair.guess_index)
         if modifier is not None and modifier not in used:
             guess_modifiers[modifier] = Pair(i, pair.state, pair.credit)
+    return guess_modifiers
+
+
+def _names_action(answer: RoleParse, guess: RoleParse, i: int, j: int, relater: Relater) -> bool:
+    """Is one of the two an action and the other an object WordNet derives from its lemma?"""
+    if relater.lexicon is None or answer.attribute[i] or guess.attribute[j]:
+        return False
+    answer_action = answer.roles[i] == {RELATION}
+    guess_objects = bool(guess.roles[j] - {RELATION})
+    across = (answer_action and guess_objects) or (not answer_action and RELATION in guess.roles[j])
+    return across and relater.lexicon.derives(answer.tokens[i].key, guess.tokens[j].key)
+
+
+def _pair_actions(
+    answer: RoleParse, guess: RoleParse, pairs: dict[int, Pair], used: set[int], relater: Relater
+) -> dict[int, Pair]:
+    """An action said through its thing, or a thing through its action: "a fisherman" for "a
+    man fishing", "a kid cycling" for "a boy riding a bicycle", "on skis" for "skiing". A
+    relation word left unpaired on one side is found by an object word of the other that
+    WordNet derives from the same lemma (game.lexicon.Lexicon.derives), and the other way
+    round; the word that names it may already name something else. Adds the answer's such
+    words to `pairs` and returns the guess's, keyed by guess position (as compounds do)."""
+    if relater.lexicon is None:
+        return {}
+
+    def derives(i: int, j: int) -> bool:
+        return _names_action(answer, guess, i, j, relater)
+
+    answer_words = [i for i, r in enumerate(answer.roles) if r and not answer.attribute[i]]
+    guess_words = [j for j, r in enumerate(guess.roles) if r and not guess.attribute[j]]
+    for i in answer_words:
+        if i in pairs:
+            continue
+        for j in guess_words:
+            if derives(i, j):
+                pairs[i] = Pair(j, NEAR, IMPLIED_CREDIT, modifier=j in used)
+                used.add(j)
+                break
+    guess_modifiers: dict[int, Pair] = {}
+    for j in guess_words:
+        if j in used:
+            continue
+        for i in answer_words:
+            if derives(i, j):
+                guess_modifiers[j] = Pair(i, NEAR, IMPLIED_CREDIT)
+                break
     return guess_modifiers
 
 

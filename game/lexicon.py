@@ -174,6 +174,7 @@ class _Profile:
     ancestors: dict[Any, int]  # hypernyms up to KIND_MAX_STEPS (2 for verbs) -> steps
     kind_targets: frozenset[Any]  # its senses concrete enough to be what another is a kind of
     leading_targets: frozenset[Any]  # the same among its leading but rarely used senses
+    leading_parents: frozenset[Any]  # direct hypernyms of those senses (novel -> book)
     sibling_roots: frozenset[Any]  # near, not too abstract hypernyms
     direct_targets: frozenset[Any]  # its senses concrete enough to be a direct hypernym
     genus: frozenset[str]  # what its noun glosses say it is ("kitten: young domestic cat")
@@ -182,6 +183,10 @@ class _Profile:
     domains: frozenset[str]  # lexicographer files of its noun senses (noun.object, ...)
     names: frozenset[str]  # its lemmas, in every sense (sea: sea; hilltop: hilltop, brow...)
     mentions: frozenset[str]  # words its glosses, examples and parents' glosses use, as keys
+    # Lemmas of the verbs its noun senses derive from or give, and of the nouns its verb senses
+    # do (bicycle: the verb "cycle"; fisherman: "fish"; skiing: the noun "ski").
+    derived: frozenset[str]
+    bases: frozenset[str]  # the word and its noun and verb base forms (skis: ski)
 
 
 class Lexicon:
@@ -263,6 +268,9 @@ class Lexicon:
             leading_targets=frozenset(
                 s for s in every_sense if s not in senses and self._concrete(s)
             ),
+            leading_parents=frozenset(
+                h for s in every_sense if s not in senses for h in s.hypernyms()
+            ),
             sibling_roots=frozenset(
                 h
                 for h, steps in ancestors.items()
@@ -287,7 +295,23 @@ class Lexicon:
             names=frozenset(lemma.name().lower() for s in every_sense for lemma in s.lemmas())
             | {word},
             mentions=frozenset(self._mentions(every_sense)),
+            derived=frozenset(self._derived(word, senses)),
+            bases=frozenset({word} | {b for pos in "nv" if (b := self.wn.morphy(word, pos))}),
         )
+
+    def _derived(self, word: str, senses: list[Any]) -> set[str]:
+        """Through the word's own lemma only: "reading" is also a meter's record, which a
+        book, another "record", does not make an act of reading."""
+        found: set[str] = set()
+        for s in senses:
+            pos = "v" if s.pos() == "v" else "n"
+            lemma = self._lemma_for(s, word)
+            if lemma is not None:
+                for form in lemma.derivationally_related_forms():
+                    other = form.synset()
+                    if other.pos() in "nv" and other.pos() != pos:
+                        found.update(name.name().lower() for name in other.lemmas())
+        return found
 
     def _mentions(self, senses: list[Any]) -> set[str]:
         """The things a player might picture with a word, as its definitions name them: a
@@ -347,9 +371,18 @@ class Lexicon:
         son, a son is a child, and "kid" is first of all a child; a dolphin is a whale)? Too
         loose to count alone: the scorer asks the embedding as well."""
         pa, pb = self.profile(a), self.profile(b)
+        if pa.leading_parents & pb.kind_targets or pb.leading_parents & pa.kind_targets:
+            return True  # a novel is first a work of fiction, then a printed book
         return any(t in pa.ancestors for t in pb.leading_targets) or any(
             t in pb.ancestors for t in pa.leading_targets
         )
+
+    def derives(self, a: str, b: str) -> bool:
+        """Do an action and a thing name each other, a verb and a noun made one from the other
+        (cycling and a bicycle, fishing and a fisherman, skiing and skis)? WordNet's
+        derivational links between the two words' own lemmas, or one base form (ski)."""
+        pa, pb = self.profile(a), self.profile(b)
+        return bool(pa.bases & pb.bases or pa.derived & pb.bases or pb.derived & pa.bases)
 
     def associated(self, a: str, b: str) -> bool:
         """Does one word's WordNet entry name the other (sand in "a beach: ...sand...", the

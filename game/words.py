@@ -51,6 +51,12 @@ CONTRAST_SETS: tuple[frozenset[str], ...] = (
     _set("happy sad angry"),
     _set("man woman boy girl"),
     _set("sun moon"),
+    # What a thing is made of, said as an adjective ("a wooden table", "a glass table"); kinds
+    # of one another (steel is a metal, marble a stone) are left out.
+    _set(
+        "wooden metal metallic plastic glass stone paper leather woollen woolen cotton silk "
+        "ceramic brick wicker rubber concrete"
+    ),
 )
 
 # Synonyms inside one contrast set are still the same meaning (big/large, tiny/little...).
@@ -63,6 +69,8 @@ _SAME_MEANING: tuple[frozenset[str], ...] = (
     _set("purple violet"),
     _set("red crimson scarlet"),
     _set("gold golden"),
+    _set("metal metallic"),
+    _set("woollen woolen"),
     _set("below under beneath underneath"),
     _set("above over"),
     # A warm mug of tea is a hot one; only hot/cold and warm/cool are rival values.

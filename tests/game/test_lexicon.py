@@ -146,3 +146,27 @@ def test_it_finds_places_by_what_their_entries_name(words: Lexicon) -> None:
         assert words.associated(thing, place)
     for a, b in [("desert", "snow"), ("library", "train"), ("hook", "head")]:
         assert not words.associated(a, b)
+
+
+@pytest.mark.wordnet
+def test_a_rare_sense_that_is_a_kind_of_the_others_common_one_is_leading(words: Lexicon) -> None:
+    # A novel is first a work of fiction, and also "a printed and bound book".
+    assert words.leading_kind("novel", "book") and words.leading_kind("book", "novel")
+    assert not words.leading_kind("novel", "newspaper")
+
+
+@pytest.mark.wordnet
+def test_it_derives_an_action_from_its_thing_and_the_thing_from_its_action(
+    words: Lexicon,
+) -> None:
+    for thing, action in [
+        ("bicycle", "cycling"),
+        ("fisherman", "fishing"),
+        ("ski", "skiing"),
+        ("swimmer", "swimming"),
+        ("painter", "painting"),
+    ]:
+        assert words.derives(thing, action) and words.derives(action, thing)
+    # "dog" is also a verb for chasing, and "reading" also a meter's record: other lemmas.
+    for thing, action in [("dog", "chasing"), ("book", "reading"), ("horse", "riding")]:
+        assert not words.derives(thing, action)
