@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from game.words import FUNCTION_WORDS, Token, tokens
+from game.words import FUNCTION_WORDS, PREDICATIVE, Token, tokens
 
 
 def _words(text: str) -> frozenset[str]:
@@ -84,6 +84,8 @@ NOT_VERBS = _words("""
 
 
 def _is_verb_form(word: str) -> bool:
+    if word in PREDICATIVE:  # "an infant asleep in a cot" is an infant sleeping there
+        return True
     return len(word) > 4 and word.endswith(("ing", "ed")) and word not in NOT_VERBS
 
 

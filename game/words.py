@@ -59,6 +59,20 @@ CONTRAST_SETS: tuple[frozenset[str], ...] = (
     ),
 )
 
+# Adjectives said only after their noun, as a verb form is ("an infant asleep in a cot"), and
+# the verb form each says (WordNet has no link between the two).
+PREDICATIVE: dict[str, str] = {
+    "asleep": "sleeping",
+    "awake": "waking",
+    "afloat": "floating",
+    "adrift": "drifting",
+    "aloft": "flying",
+    "ablaze": "burning",
+    "afire": "burning",
+    "alight": "burning",
+    "alive": "living",
+}
+
 # Synonyms inside one contrast set are still the same meaning (big/large, tiny/little...).
 _SAME_MEANING: tuple[frozenset[str], ...] = (
     _set("big large huge giant"),
@@ -214,5 +228,8 @@ def contrasting(key_a: str, key_b: str) -> bool:
 
 
 def same_meaning(key_a: str, key_b: str) -> bool:
-    """True for listed synonyms in contrast sets (big/large), where embeddings are unreliable."""
+    """True for listed synonyms in contrast sets (big/large), where embeddings are unreliable,
+    and for a predicative adjective and its verb form (asleep/sleeping)."""
+    if PREDICATIVE.get(key_a) == key_b or PREDICATIVE.get(key_b) == key_a:
+        return True
     return any(key_a in group and key_b in group for group in _SAME_MEANING)

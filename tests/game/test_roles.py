@@ -58,3 +58,13 @@ def test_a_guess_leaves_open_what_it_does_not_say() -> None:
     # After a relation, the first thing named is not the main object.
     assert roles_of("left of a sailboat on the beach", guess=True)["sailboat"] == {SECOND, SETTING}
     assert roles_of("next to a dog")["dog"] == {SECOND}
+
+
+def test_an_adjective_said_after_its_thing_says_what_the_thing_does() -> None:
+    # "asleep" is the infant sleeping, as "sleeping" would be, not a kind of infant.
+    assert roles_of("an infant asleep in a cot") == {
+        "infant": {MAIN},
+        "asleep": {RELATION},
+        "cot": {SECOND},
+    }
+    assert heads_of("an infant asleep in a cot") == ["infant", "cot"]

@@ -462,3 +462,12 @@ def test_a_novel_is_a_book() -> None:
     )
     # Rare senses are that loose: a cat is also "a spiteful woman"; the embedding keeps it out.
     assert states("a woman reading a book", "a cat reading a book")[1] == "absent"
+
+
+@pytest.mark.wordnet
+def test_asleep_is_sleeping() -> None:
+    # "asleep", said after its thing as a verb form is, names the act (WordNet links neither).
+    answer = "a baby sleeping in a crib"
+    result = score_guess(answer, "an infant asleep in a cot")
+    assert [m.state for m in result.marks][1:] == ["near", "near", "given", "given", "near"]
+    assert result.similarity > score_guess(answer, "a baby crying in a crib").similarity
