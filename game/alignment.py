@@ -342,7 +342,11 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
     shift = sum(_weight(answer, i) for i in shifted) / answer_total if answer_total else 0.0
     modifiers = _pair_modifiers(pairs, used, via_compound, answer_compounds, guess_compounds)
     modifiers |= _pair_actions(answer, guess, pairs, used, relater)
-    words = _weighted_f1(answer, guess, pairs, modifiers)
+    # A guess's attribute that its thing already says ("a young girl") adds nothing to look
+    # for; paired, it says the answer's value or a rival one and counts as any word does.
+    paired = {pair.guess_index for pair in pairs.values()} | set(modifiers)
+    said = _said_by_their_thing(guess, relater) - paired
+    words = _weighted_f1(answer, guess, pairs, modifiers, said)
     return Alignment(pairs, words, shift, modifiers)
 
 
@@ -370,13 +374,15 @@ def _pair_modifiers(
 
 
 def _names_action(answer: RoleParse, guess: RoleParse, i: int, j: int, relater: Relater) -> bool:
-    """Is one of the two an action and the other an object WordNet derives from its lemma?"""
+    """Is one of the two an action (a link word: "cycling", "fishing") and the other a thing
+    (a phrase's head: "bicycle", "fisherman") that WordNet derives from the action's lemma?"""
     if relater.lexicon is None or answer.attribute[i] or guess.attribute[j]:
         return False
-    answer_action = answer.roles[i] == {RELATION}
-    guess_objects = bool(guess.roles[j] - {RELATION})
-    across = (answer_action and guess_objects) or (not answer_action and RELATION in guess.roles[j])
-    return across and relater.lexicon.derives(answer.tokens[i].key, guess.tokens[j].key)
+    answer_action = answer.roles[i] == {RELATION} and answer.phrase[i] < 0
+    guess_action = RELATION in guess.roles[j] and guess.phrase[j] < 0
+    if answer_action == guess_action or (answer.phrase[i] < 0 and guess.phrase[j] < 0):
+        return False
+    return relater.lexicon.derives(answer.tokens[i].key, guess.tokens[j].key)
 
 
 def _pair_actions(
@@ -415,23 +421,43 @@ def _pair_actions(
     return guess_modifiers
 
 
+def _said_by_their_thing(parse: RoleParse, relater: Relater) -> set[int]:
+    """Positions of attributes their phrase's head already says ("young" in "a young girl")."""
+    if relater.lexicon is None:
+        return set()
+    heads = {p: i for i, p in enumerate(parse.phrase) if p >= 0 and not parse.attribute[i]}
+    return {
+        i
+        for i, p in enumerate(parse.phrase)
+        if p in heads
+        and parse.attribute[i]
+        and relater.lexicon.implies(parse.tokens[heads[p]].key, parse.tokens[i].key)
+    }
+
+
 def _weighted_f1(
     answer: RoleParse,
     guess: RoleParse,
     pairs: dict[int, Pair],
     guess_modifiers: dict[int, Pair],
+    said: set[int] | None = None,
 ) -> float:
     """Weighted recall and precision of the credit; `guess_modifiers` (guess position -> pair,
-    its guess_index the answer position) count on the guess side only."""
+    its guess_index the answer position) count on the guess side only; the guess positions in
+    `said` weigh nothing."""
+
+    def guess_weight(j: int, answer_role: str | None = None) -> float:
+        return 0.0 if said and j in said else _weight(guess, j, answer_role)
+
     answer_total = sum(_weight(answer, i) for i, r in enumerate(answer.roles) if r)
-    guess_total = sum(_weight(guess, j) for j, r in enumerate(guess.roles) if r)
+    guess_total = sum(guess_weight(j) for j, r in enumerate(guess.roles) if r)
     if not answer_total or not guess_total:
         return 0.0
     recall = sum(p.credit * _weight(answer, i) for i, p in pairs.items()) / answer_total
     found = [(p.guess_index, p.credit, i) for i, p in pairs.items() if not p.modifier]
     found += [(j, p.credit, p.guess_index) for j, p in guess_modifiers.items()]
     precision = (
-        sum(credit * _weight(guess, j, next(iter(answer.roles[i]))) for j, credit, i in found)
+        sum(credit * guess_weight(j, next(iter(answer.roles[i]))) for j, credit, i in found)
         / guess_total
     )
     # A rival's negative credit can take a side below zero: nothing found, no less (an F1 of

@@ -187,6 +187,7 @@ class _Profile:
     # do (bicycle: the verb "cycle"; fisherman: "fish"; skiing: the noun "ski").
     derived: frozenset[str]
     bases: frozenset[str]  # the word and its noun and verb base forms (skis: ski)
+    defined_by: frozenset[str]  # the words of its common senses' glosses (girl: young, woman)
 
 
 class Lexicon:
@@ -297,6 +298,9 @@ class Lexicon:
             mentions=frozenset(self._mentions(every_sense)),
             derived=frozenset(self._derived(word, senses)),
             bases=frozenset({word} | {b for pos in "nv" if (b := self.wn.morphy(word, pos))}),
+            defined_by=frozenset(
+                w for s in senses for w in re.findall(r"[a-z]+", s.definition().lower())
+            ),
         )
 
     def _derived(self, word: str, senses: list[Any]) -> set[str]:
@@ -383,6 +387,11 @@ class Lexicon:
         derivational links between the two words' own lemmas, or one base form (ski)."""
         pa, pb = self.profile(a), self.profile(b)
         return bool(pa.bases & pb.bases or pa.derived & pb.bases or pb.derived & pa.bases)
+
+    def implies(self, thing: str, attribute: str) -> bool:
+        """Does the thing's own definition say the attribute ("girl: a young woman", "kitten:
+        young domestic cat")? Then "a young girl" says no more than "a girl"."""
+        return attribute in self.profile(thing).defined_by
 
     def associated(self, a: str, b: str) -> bool:
         """Does one word's WordNet entry name the other (sand in "a beach: ...sand...", the

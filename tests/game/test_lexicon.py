@@ -170,3 +170,9 @@ def test_it_derives_an_action_from_its_thing_and_the_thing_from_its_action(
     # "dog" is also a verb for chasing, and "reading" also a meter's record: other lemmas.
     for thing, action in [("dog", "chasing"), ("book", "reading"), ("horse", "riding")]:
         assert not words.derives(thing, action)
+
+
+@pytest.mark.wordnet
+def test_it_knows_what_a_things_definition_says_of_it(words: Lexicon) -> None:
+    assert words.implies("girl", "young") and words.implies("kitten", "young")
+    assert not words.implies("girl", "small") and not words.implies("dog", "young")

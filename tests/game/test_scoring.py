@@ -471,3 +471,27 @@ def test_asleep_is_sleeping() -> None:
     result = score_guess(answer, "an infant asleep in a cot")
     assert [m.state for m in result.marks][1:] == ["near", "near", "given", "given", "near"]
     assert result.similarity > score_guess(answer, "a baby crying in a crib").similarity
+
+
+@pytest.mark.wordnet
+def test_an_attribute_the_thing_already_says_costs_nothing() -> None:
+    # WordNet's girl is "a young woman": "a young girl" adds nothing to look for in the picture,
+    # while "small" does; a rival of the answer's value still costs ("a small mouse").
+    answer = "a girl on a beach"
+    young = score_guess(answer, "a young girl on a beach").similarity
+    assert young > 95 > score_guess(answer, "a small girl on a beach").similarity
+    assert score_guess("a big mouse", "a small mouse").similarity < 50
+    kite = "a girl flying a kite on a hill"
+    assert (
+        score_guess(kite, "a young girl with a kite on a hilltop").similarity
+        > score_guess(kite, "a girl flying a plane on a hill").similarity
+    )
+
+
+@pytest.mark.wordnet
+def test_the_same_verb_is_not_an_action_said_through_its_thing() -> None:
+    # "sailing" before "in the sky" is a link of the setting; it is the answer's own word in
+    # another role, not a thing that names the answer's sailing.
+    answer = "a ship sailing on the ocean"
+    assert states(answer, "a ship sailing in the sky")[2] == "present"
+    assert score_guess(answer, "a ship sailing in the sky").similarity < 60
