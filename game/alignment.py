@@ -345,7 +345,7 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
     # A guess's attribute that its thing already says ("a young girl") adds nothing to look
     # for; paired, it says the answer's value or a rival one and counts as any word does.
     paired = {pair.guess_index for pair in pairs.values()} | set(modifiers)
-    said = _said_by_their_thing(guess, relater) - paired
+    said = _said_already(answer, guess, relater) - paired
     words = _weighted_f1(answer, guess, pairs, modifiers, said)
     return Alignment(pairs, words, shift, modifiers)
 
@@ -421,18 +421,27 @@ def _pair_actions(
     return guess_modifiers
 
 
-def _said_by_their_thing(parse: RoleParse, relater: Relater) -> set[int]:
-    """Positions of attributes their phrase's head already says ("young" in "a young girl")."""
+def _said_already(answer: RoleParse, guess: RoleParse, relater: Relater) -> set[int]:
+    """Guess positions whose word a definition already says: of its own phrase's thing ("young"
+    in "a young girl": a girl is "a young woman") or of one of the answer's words ("tea" in "a
+    kettle for tea" for a teapot, "pot for brewing tea"; "made" in "made of wood" for wooden,
+    "made of or consisting of wood"). Such a word draws nothing the answer lacks."""
     if relater.lexicon is None:
         return set()
-    heads = {p: i for i, p in enumerate(parse.phrase) if p >= 0 and not parse.attribute[i]}
-    return {
-        i
-        for i, p in enumerate(parse.phrase)
-        if p in heads
-        and parse.attribute[i]
-        and relater.lexicon.implies(parse.tokens[heads[p]].key, parse.tokens[i].key)
-    }
+    lexicon = relater.lexicon
+    heads = {p: j for j, p in enumerate(guess.phrase) if p >= 0 and not guess.attribute[j]}
+    things = [
+        answer.tokens[i].key for i, r in enumerate(answer.roles) if r and answer.phrase[i] >= 0
+    ]
+    said = set()
+    for j, phrase in enumerate(guess.phrase):
+        if phrase < 0 or not guess.roles[j]:
+            continue
+        key = guess.tokens[j].key
+        own = [guess.tokens[heads[phrase]].key] if guess.attribute[j] and phrase in heads else []
+        if any(lexicon.implies(thing, key) for thing in own + things):
+            said.add(j)
+    return said
 
 
 def _weighted_f1(
