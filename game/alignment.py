@@ -10,12 +10,14 @@ synonym, a kind of it, a sibling, a rival) and whether they play the same role i
     present  the same word in another role ("elsewhere": "ball" as the main object when the
              answer's ball is the second)
     near     a word that names the same thing, a kind of it or what it is a kind of (teepee for
-             tent, puppy for dog), never a rival value or a sibling
+             tent, puppy for dog), or an action by what it is done with or by (skis for
+             skiing, fisherman for fishing), never a rival value or a sibling
     absent   nothing in the guess
 
 and `words` is a weighted F1 of the credit, where the main object weighs most and an attribute
 least, so that naming the right thing in other words beats repeating the answer's other words
-around a wrong thing.
+around a wrong thing. A guess word that a definition already says ("a young girl") weighs
+nothing.
 """
 
 from __future__ import annotations

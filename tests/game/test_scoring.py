@@ -270,6 +270,10 @@ def test_how_to_play_shows_near_examples_that_really_come_out_near() -> None:
         assert states(f"a {word} on a beach", f"a {guess}")[1] == "near", (guess, word)
     for guess, word in not_near:
         assert states(f"a {word} on a beach", f"a {guess}")[1] == "absent", (guess, word)
+    actions = re.findall(r'<em class="near-action-example">([^<]+)</em> for <em>([^<]+)</em>', page)
+    assert actions
+    for guess, word in actions:
+        assert states(f"a man {word} on a lake", f"a {guess} on a lake")[2] == "near", guess
 
 
 def test_the_tuned_model_ranks_the_picture_above_the_words(scorer: Scorer) -> None:
