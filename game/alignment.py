@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from game.lexicon import NEAR_RELATIONS, Lexicon, Relation, spelling_variants
 from game.roles import MADE_WORDS, MAIN, RELATION, SECOND, SETTING, RoleParse
-from game.words import contrasting, same_meaning
+from game.words import ONE_WORD_SETTINGS, contrasting, same_meaning
 
 EXACT, PRESENT, NEAR, ABSENT = "exact", "present", "near", "absent"
 
@@ -297,6 +297,8 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
             same_role = answer_role in guess.roles[j] or _names_action(answer, guess, i, j, relater)
             same_word = key == guess.tokens[j].key
             credit, near = relater.credit_and_near(key, guess.tokens[j].key)
+            if not near and _same_setting(answer, guess, i, j):
+                credit, near = RELATION_CREDIT[Relation.SAME], True
             if not near and (i in answer_compounds or j in guess_compounds):
                 # A compound may name what its head alone does not: a lion is a big cat, a
                 # sailboat a sailing ship.
@@ -344,6 +346,7 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
     shift = sum(_weight(answer, i) for i in shifted) / answer_total if answer_total else 0.0
     modifiers = _pair_modifiers(pairs, used, via_compound, answer_compounds, guess_compounds)
     modifiers |= _pair_actions(answer, guess, pairs, used, relater)
+    modifiers |= _pair_setting_links(answer, guess, pairs, used)
     # A guess's attribute that its thing already says ("a young girl") adds nothing to look
     # for; paired, it says the answer's value or a rival one and counts as any word does.
     paired = {pair.guess_index for pair in pairs.values()} | set(modifiers)
@@ -373,6 +376,53 @@ def _pair_modifiers(
         if modifier is not None and modifier not in used:
             guess_modifiers[modifier] = Pair(i, pair.state, pair.credit)
     return guess_modifiers
+
+
+def _link_before(parse: RoleParse, j: int) -> list[int]:
+    """Positions of the link words (prepositions) just before the phrase of position j."""
+    k = min(n for n, phrase in enumerate(parse.phrase) if phrase == parse.phrase[j])
+    found = []
+    while k > 0 and (parse.phrase[k - 1] < 0 or parse.tokens[k - 1].is_function_word):
+        k -= 1
+        if parse.phrase[k] < 0 and not parse.tokens[k].is_function_word:
+            found.append(k)
+    return found
+
+
+def _says_in_a_phrase(one: RoleParse, i: int, other: RoleParse, j: int) -> list[int]:
+    """The link positions in `other` with which its head at j says the one-word setting at i
+    ("beneath the waves" for "underwater"), or [] when it does not."""
+    forms = ONE_WORD_SETTINGS.get(one.tokens[i].key)
+    if forms is None or SETTING not in other.roles[j] or other.attribute[j] or other.phrase[j] < 0:
+        return []
+    prepositions, nouns = forms
+    if other.tokens[j].key not in nouns:
+        return []
+    return [k for k in _link_before(other, j) if other.tokens[k].key in prepositions]
+
+
+def _same_setting(answer: RoleParse, guess: RoleParse, i: int, j: int) -> bool:
+    return bool(_says_in_a_phrase(answer, i, guess, j) or _says_in_a_phrase(guess, j, answer, i))
+
+
+def _pair_setting_links(
+    answer: RoleParse, guess: RoleParse, pairs: dict[int, Pair], used: set[int]
+) -> dict[int, Pair]:
+    """The preposition of a phrase that says a one-word setting shares its pair: "beneath" in
+    "beneath the waves" for "underwater" (answer side: added to `pairs`; guess side: returned,
+    keyed by guess position)."""
+    guess_links: dict[int, Pair] = {}
+    for i, pair in list(pairs.items()):
+        j = pair.guess_index
+        if pair.state != NEAR or pair.modifier:
+            continue
+        for k in _says_in_a_phrase(answer, i, guess, j):
+            if k not in used:
+                guess_links[k] = Pair(i, NEAR, pair.credit)
+        for k in _says_in_a_phrase(guess, j, answer, i):
+            if k not in pairs:
+                pairs[k] = Pair(j, NEAR, pair.credit, modifier=True)
+    return guess_links
 
 
 def _names_action(answer: RoleParse, guess: RoleParse, i: int, j: int, relater: Relater) -> bool:

@@ -73,6 +73,17 @@ PREDICATIVE: dict[str, str] = {
     "alive": "living",
 }
 
+# A setting said in one word, and what says it in a phrase: a preposition of the first set
+# before a noun of the second ("under the sea", "beneath the waves" for "underwater"; WordNet
+# glosses underwater as "beneath the surface of water" but links it to no noun).
+ONE_WORD_SETTINGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "underwater": (
+        _set("under below beneath underneath"),
+        _set("water sea ocean wave surface deep"),
+    ),
+    "outdoors": (_set("in under"), _set("open air")),
+}
+
 # Synonyms inside one contrast set are still the same meaning (big/large, tiny/little...).
 _SAME_MEANING: tuple[frozenset[str], ...] = (
     _set("big large huge giant"),

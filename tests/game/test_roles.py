@@ -68,3 +68,9 @@ def test_an_adjective_said_after_its_thing_says_what_the_thing_does() -> None:
         "cot": {SECOND},
     }
     assert heads_of("an infant asleep in a cot") == ["infant", "cot"]
+
+
+def test_a_one_word_setting_said_in_a_phrase_is_the_setting() -> None:
+    # "under the sea" says "underwater": the setting, not a second thing under which the fish is.
+    assert roles_of("a fish under the sea")["sea"] == {SETTING}
+    assert roles_of("a fish under a table")["table"] == {SECOND}

@@ -520,3 +520,16 @@ def test_the_same_verb_is_not_an_action_said_through_its_thing() -> None:
     answer = "a ship sailing on the ocean"
     assert states(answer, "a ship sailing in the sky")[2] == "present"
     assert score_guess(answer, "a ship sailing in the sky").similarity < 60
+
+
+@pytest.mark.wordnet
+def test_underwater_said_in_a_phrase_is_near() -> None:
+    # The built-in model's one-word setting: "beneath the waves" was a contradiction (52.1,
+    # like "in the sky"), though it draws the same picture.
+    answer = "three small jellyfish underwater"
+    waves = score_guess(answer, "three jellyfish beneath the waves")
+    assert waves.marks[-1].state == "near"
+    assert [m.state for m in waves.guess_marks][-3:] == ["near", "given", "near"]
+    assert waves.similarity > score_guess(answer, "three jellyfish in the sky").similarity + 20
+    assert states("a fish under the sea", "a fish underwater")[-1] == "near"
+    assert states(answer, "three jellyfish in the sea")[-1] == "absent"  # in it, not under it
