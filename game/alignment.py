@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from game.lexicon import NEAR_RELATIONS, Lexicon, Relation, spelling_variants
 from game.roles import MADE_WORDS, MAIN, RELATION, SECOND, SETTING, RoleParse
-from game.words import ONE_WORD_SETTINGS, contrasting, same_meaning
+from game.words import SETTING_PHRASES, contrasting, same_meaning
 
 EXACT, PRESENT, NEAR, ABSENT = "exact", "present", "near", "absent"
 
@@ -389,20 +389,27 @@ def _link_before(parse: RoleParse, j: int) -> list[int]:
     return found
 
 
-def _says_in_a_phrase(one: RoleParse, i: int, other: RoleParse, j: int) -> list[int]:
-    """The link positions in `other` with which its head at j says the one-word setting at i
-    ("beneath the waves" for "underwater"), or [] when it does not."""
-    forms = ONE_WORD_SETTINGS.get(one.tokens[i].key)
-    if forms is None or SETTING not in other.roles[j] or other.attribute[j] or other.phrase[j] < 0:
-        return []
+def _says_in_a_phrase(one: RoleParse, i: int, other: RoleParse, j: int) -> list[int] | None:
+    """Does `other`'s phrase headed at j say the setting at i in other words ("beneath the
+    waves" for "underwater", "among the stars" for "in outer space"; game.words.SETTING_PHRASES)?
+    None when it does not, else the positions of the prepositions that say it with the head."""
+    forms = SETTING_PHRASES.get(one.tokens[i].key)
+    if forms is None or (one.roles[i] != {SETTING} and SETTING not in one.roles[i]):
+        return None
+    if SETTING not in other.roles[j] or other.attribute[j] or other.phrase[j] < 0:
+        return None
     prepositions, nouns = forms
     if other.tokens[j].key not in nouns:
-        return []
-    return [k for k in _link_before(other, j) if other.tokens[k].key in prepositions]
+        return None
+    links = [k for k in _link_before(other, j) if other.tokens[k].key in prepositions]
+    return links if links or not prepositions else None
 
 
 def _same_setting(answer: RoleParse, guess: RoleParse, i: int, j: int) -> bool:
-    return bool(_says_in_a_phrase(answer, i, guess, j) or _says_in_a_phrase(guess, j, answer, i))
+    return (
+        _says_in_a_phrase(answer, i, guess, j) is not None
+        or _says_in_a_phrase(guess, j, answer, i) is not None
+    )
 
 
 def _pair_setting_links(
@@ -416,10 +423,10 @@ def _pair_setting_links(
         j = pair.guess_index
         if pair.state != NEAR or pair.modifier:
             continue
-        for k in _says_in_a_phrase(answer, i, guess, j):
+        for k in _says_in_a_phrase(answer, i, guess, j) or []:
             if k not in used:
                 guess_links[k] = Pair(i, NEAR, pair.credit)
-        for k in _says_in_a_phrase(guess, j, answer, i):
+        for k in _says_in_a_phrase(guess, j, answer, i) or []:
             if k not in pairs:
                 pairs[k] = Pair(j, NEAR, pair.credit, modifier=True)
     return guess_links

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from game.words import FUNCTION_WORDS, ONE_WORD_SETTINGS, PREDICATIVE, Token, tokens
+from game.words import FUNCTION_WORDS, PREDICATIVE, SETTING_PHRASES, Token, tokens
 
 
 def _words(text: str) -> frozenset[str]:
@@ -202,10 +202,10 @@ def _object_roles(words: list[Token], phrases: list[_Phrase], guess: bool) -> li
     for n, phrase in enumerate(phrases):
         head = words[_last_noun(words, phrase)].key if phrase.words else ""
         names_setting = head in SETTING_NOUNS or head in SETTING_WORDS
-        # "under the sea", "beneath the waves": a one-word setting said in a phrase
+        # "under the sea", "beneath the waves": underwater said in a phrase
         names_setting = names_setting or any(
             head in nouns and set(phrase.link_words) & prepositions
-            for prepositions, nouns in ONE_WORD_SETTINGS.values()
+            for prepositions, nouns in SETTING_PHRASES.values()
         )
         if n == 0 and phrase.link:
             # "left of a sailboat on the beach": after a relation, the first thing named is

@@ -73,15 +73,21 @@ PREDICATIVE: dict[str, str] = {
     "alive": "living",
 }
 
-# A setting said in one word, and what says it in a phrase: a preposition of the first set
-# before a noun of the second ("under the sea", "beneath the waves" for "underwater"; WordNet
-# glosses underwater as "beneath the surface of water" but links it to no noun).
-ONE_WORD_SETTINGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    "underwater": (
-        _set("under below beneath underneath"),
-        _set("water sea ocean wave surface deep"),
-    ),
+# How players say the built-in model's settings (generator/training/captions.py) in other
+# words: the setting's word, then the prepositions that must lead the phrase (empty: any that
+# leads to a setting) and the nouns that head it. "under the sea", "beneath the waves" are
+# underwater ("in the sea" is not); "among the stars" is outer space; "on the sand" a beach or a
+# desert. WordNet links none of these (underwater is "beneath the surface of water", a noun it
+# names for no noun), and MiniLM puts stars and space at 0.39, below unrelated settings.
+SETTING_PHRASES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "underwater": (_set("under below beneath underneath"), _set("water sea ocean wave deep")),
     "outdoors": (_set("in under"), _set("open air")),
+    "space": (frozenset(), _set("star cosmos universe galaxy orbit")),
+    "sky": (frozenset(), _set("air cloud heaven")),
+    "beach": (frozenset(), _set("seaside shore seashore sand coast")),
+    "desert": (frozenset(), _set("dune sand sahara")),
+    "grass": (frozenset(), _set("lawn meadow turf")),
+    "snow": (frozenset(), _set("snowfield snowdrift blizzard")),
 }
 
 # Synonyms inside one contrast set are still the same meaning (big/large, tiny/little...).
@@ -157,7 +163,7 @@ _NOT_PLURAL: frozenset[str] = _set(
     bus gas yes its his has was is this us plus lens news chess glass grass class moss dress
     boss cross bass mass kiss octopus cactus platypus hippopotamus rhinoceros walrus circus
     iris bonus virus campus census status canvas atlas bias tennis pants jeans scissors
-    glasses trousers shorts series sheep fish deer moose bison aircraft
+    glasses trousers shorts series sheep fish deer moose bison aircraft cosmos chaos
     """
 )
 

@@ -533,3 +533,25 @@ def test_underwater_said_in_a_phrase_is_near() -> None:
     assert waves.similarity > score_guess(answer, "three jellyfish in the sky").similarity + 20
     assert states("a fish under the sea", "a fish underwater")[-1] == "near"
     assert states(answer, "three jellyfish in the sea")[-1] == "absent"  # in it, not under it
+
+
+@pytest.mark.wordnet
+@pytest.mark.parametrize(
+    ("setting", "said", "wrong"),
+    [
+        ("in outer space", "among the stars", "in a pool"),
+        ("in outer space", "in the cosmos", "in a pool"),
+        ("in the sky", "among the clouds", "underwater"),
+        ("on a beach", "at the seaside", "in a forest"),
+        ("in the desert", "among sand dunes", "in the snow"),
+        ("on the grass", "on a lawn", "on a road"),
+    ],
+)
+def test_the_built_in_settings_said_in_other_words_are_near(
+    setting: str, said: str, wrong: str
+) -> None:
+    # Before, "among the stars" scored 54.2 for a cat in outer space, "in a pool" 53.2.
+    answer = f"a small cat {setting}"
+    result = score_guess(answer, f"a small cat {said}")
+    assert result.marks[-1].state == "near"
+    assert result.similarity > score_guess(answer, f"a small cat {wrong}").similarity + 20

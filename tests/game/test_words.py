@@ -36,6 +36,7 @@ from game.words import contrasting, singular, tokens, word_key
         ("grandchildren", "grandchild"),
         ("olives", "olive"),  # not "olife": short irregulars never end a compound
         ("waves", "wave"),
+        ("cosmos", "cosmos"),
     ],
 )
 def test_it_reduces_plurals_to_the_singular(plural: str, single: str) -> None:
