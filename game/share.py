@@ -39,6 +39,13 @@ def share_row(states: Sequence[str], palette: Palette = "standard") -> str:
     return "".join(squares[state] for state in states if state != GIVEN)
 
 
+def shown_percent(similarity: float) -> int:
+    """A similarity as players see it: whole percent, and 100 only for the answer itself (every
+    other guess scores 99.9 at most, which rounding would show as a solve). The play page's
+    view.js shows it by the same rule (shownPercent)."""
+    return 100 if similarity >= 100 else min(round(similarity), 99)
+
+
 def share_text(
     number: int,
     won: bool,
@@ -55,6 +62,6 @@ def share_text(
     lines = [f"Sixfold #{number} {score}", ""]
     lines += [share_row(states, palette) for states in rows]
     if not won:
-        lines.append(f"Closest: {round(best_similarity)}%")
+        lines.append(f"Closest: {shown_percent(best_similarity)}%")
     lines.append(url)
     return "\n".join(lines)

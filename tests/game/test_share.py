@@ -26,6 +26,12 @@ def test_it_writes_x_on_a_loss_with_the_best_similarity() -> None:
     assert "Closest: 61%" in text
 
 
+def test_a_lost_game_never_claims_100_percent() -> None:
+    # Only the answer scores 100; a guess at 99.9 was close, not a solve.
+    text = share_text(3, False, [["absent"]] * 6, 99.9, "u")
+    assert "Closest: 99%" in text
+
+
 def test_it_has_a_high_contrast_variant() -> None:
     text = share_text(1, True, WIN_ROWS, 100, "u", palette="high-contrast")
     assert "⬛🟪⬛\n🟧🟦⬛\n🟧🟧🟧" in text

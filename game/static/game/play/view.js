@@ -13,8 +13,14 @@ function el(tag, className, text) {
 
 export function isOver(state) { return state.status !== "playing"; }
 
+// The similarity as shown: whole percent, and 100 only for the answer itself (the server keeps
+// every other guess at 99.9 or less, which rounding would show as a solve).
+export function shownPercent(similarity) {
+  return similarity >= 100 ? 100 : Math.min(Math.round(similarity), 99);
+}
+
 export function guessSummary(guess) {
-  const parts = [Math.round(guess.similarity) + "% similar"];
+  const parts = [shownPercent(guess.similarity) + "% similar"];
   ["exact", "present", "near"].forEach((kind) => {
     const words = guess.words.filter((w) => w[1] === kind).map((w) => w[0]);
     if (words.length) parts.push(MARK_WORDS[kind] + ": " + words.join(", "));
@@ -152,7 +158,7 @@ export function createView(say) {
       });
       text.setAttribute("aria-hidden", "true");
       head.appendChild(text);
-      const score = el("span", "guess-score", String(Math.round(guess.similarity)));
+      const score = el("span", "guess-score", String(shownPercent(guess.similarity)));
       score.setAttribute("aria-hidden", "true");
       head.appendChild(score);
       li.appendChild(head);
@@ -181,7 +187,7 @@ export function createView(say) {
     if (!isOver(state)) {
       els.help.textContent = "Guess " + (used + 1) + " of " + state.maxGuesses +
         (left === 1 ? " · last chance, all six pictures are showing" : "") +
-        (state.best ? " · closest so far " + Math.round(state.best) + "%" : "");
+        (state.best ? " · closest so far " + shownPercent(state.best) + "%" : "");
     }
   }
 
