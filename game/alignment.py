@@ -90,6 +90,8 @@ UNRELATED_THRESHOLD = 0.4
 # An action said through its thing ("a fisherman" for "a man fishing"; _pair_actions) names
 # what the answer's word does.
 IMPLIED_CREDIT = 1.0
+# Particles that make a phrasal verb with the verb before them ("running after", "sitting down").
+PARTICLES = frozenset({"after", "up", "down", "off", "out", "away", "over", "at", "around"})
 # A word in another role than in the answer earns this share of its credit, and the share of
 # the answer's weight found only in other roles lowers the whole similarity by ROLE_PENALTY
 # times itself: the right things in the wrong places make a different picture ("a ball
@@ -205,15 +207,22 @@ class Relater:
         return credit
 
 
-def _compounds(parse: RoleParse, lexicon: Lexicon | None, other_keys: set[str]) -> dict[int, int]:
-    """Head position -> the position of its modifier when the two are one name: in WordNet
-    ("a sailing ship", "a big cat", "a living room", "a police car"), or spelled as one word on
-    the other side ("a snow man" for "a snowman"); the modifier comes before the head or after
-    it with "of" ("a castle of sand" for "a sandcastle"). A player may name the answer's thing
-    by such a compound, or the answer may be one."""
-    found: dict[int, int] = {}
+def _compounds(
+    parse: RoleParse, lexicon: Lexicon | None, other_keys: set[str]
+) -> dict[int, tuple[int, str]]:
+    """Head position -> (the position of its modifier, the name the two make) when the two are
+    one name: in WordNet ("a sailing ship", "a big cat", "a living room", "a police car"), or
+    spelled as one word on the other side ("a snow man" for "a snowman"); the modifier comes
+    before the head or after it with "of" ("a castle of sand" for "a sandcastle"). A verb and
+    the particle after it are one too ("running after": game.lexicon.Lexicon.phrasal). A player
+    may name the answer's thing or action by such a compound, or the answer may be one."""
+    found: dict[int, tuple[int, str]] = {}
     for i, phrase in enumerate(parse.phrase):
-        if phrase < 0 or parse.attribute[i]:
+        if phrase < 0:
+            if lexicon is not None and (verb := _phrasal_verb(parse, lexicon, i)) is not None:
+                found[i] = verb
+            continue
+        if parse.attribute[i]:
             continue
         modifiers = [i - 1] if i > 0 else []
         if i + 2 < len(parse.tokens) and parse.tokens[i + 1].key == "of":
@@ -221,15 +230,25 @@ def _compounds(parse: RoleParse, lexicon: Lexicon | None, other_keys: set[str]) 
         for m in modifiers:
             if parse.phrase[m] != phrase or (m > i and not parse.attribute[m]):
                 continue
-            key = _compound_key(parse, i, m)
+            key = f"{parse.tokens[m].key}_{parse.tokens[i].key}"
             if key.replace("_", "") in other_keys or (lexicon is not None and lexicon.knows(key)):
-                found[i] = m
+                found[i] = (m, key)
                 break
     return found
 
 
-def _compound_key(parse: RoleParse, head: int, modifier: int) -> str:
-    return f"{parse.tokens[modifier].key}_{parse.tokens[head].key}"
+def _phrasal_verb(parse: RoleParse, lexicon: Lexicon, i: int) -> tuple[int, str] | None:
+    """(the particle's position, the phrasal verb) for a relation word followed by a particle
+    ("running after" -> go_after), or None."""
+    if parse.roles[i] != {RELATION} and RELATION not in parse.roles[i]:
+        return None
+    if i + 1 >= len(parse.tokens) or parse.phrase[i + 1] >= 0:
+        return None
+    particle = parse.tokens[i + 1].key
+    if particle not in PARTICLES:
+        return None
+    verb = lexicon.phrasal(parse.tokens[i].key, particle)
+    return (i + 1, verb) if verb is not None else None
 
 
 def _weight(parse: RoleParse, i: int, answer_role: str | None = None) -> float:
@@ -302,9 +321,8 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
             if not near and (i in answer_compounds or j in guess_compounds):
                 # A compound may name what its head alone does not: a lion is a big cat, a
                 # sailboat a sailing ship.
-                a = _compound_key(answer, i, answer_compounds[i]) if i in answer_compounds else key
-                b = guess.tokens[j].key
-                b = _compound_key(guess, j, guess_compounds[j]) if j in guess_compounds else b
+                a = answer_compounds[i][1] if i in answer_compounds else key
+                b = guess_compounds[j][1] if j in guess_compounds else guess.tokens[j].key
                 compound_credit = relater.lexical_credit(a, b)
                 if compound_credit is not None:
                     credit, near = compound_credit, True
@@ -359,8 +377,8 @@ def _pair_modifiers(
     pairs: dict[int, Pair],
     used: set[int],
     via_compound: set[tuple[int, int]],
-    answer_compounds: dict[int, int],
-    guess_compounds: dict[int, int],
+    answer_compounds: dict[int, tuple[int, str]],
+    guess_compounds: dict[int, tuple[int, str]],
 ) -> dict[int, Pair]:
     """A compound names one thing: when two heads were paired through a compound, its first
     word shares the pair ("police" in "a police car" found by "a squad car"). Adds the answer's
@@ -369,11 +387,10 @@ def _pair_modifiers(
     for i, pair in list(pairs.items()):
         if (i, pair.guess_index) not in via_compound:
             continue
-        modifier = answer_compounds.get(i)
-        if modifier is not None and modifier not in pairs:
+        if i in answer_compounds and (modifier := answer_compounds[i][0]) not in pairs:
             pairs[modifier] = Pair(pair.guess_index, pair.state, pair.credit, modifier=True)
-        modifier = guess_compounds.get(pair.guess_index)
-        if modifier is not None and modifier not in used:
+        j = pair.guess_index
+        if j in guess_compounds and (modifier := guess_compounds[j][0]) not in used:
             guess_modifiers[modifier] = Pair(i, pair.state, pair.credit)
     return guess_modifiers
 

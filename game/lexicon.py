@@ -198,6 +198,7 @@ class Lexicon:
         # SemCor sense counts (cntlist.rev), read once: NLTK looks each up in the file.
         self.counts = counts if counts is not None else _read_counts(Path(reader.root.path))
         self.relation = lru_cache(maxsize=200_000)(self._relation)
+        self.phrasal = lru_cache(maxsize=20_000)(self._phrasal)
         self.profile = lru_cache(maxsize=50_000)(self._locked_profile)
         self._min_depth = lru_cache(maxsize=200_000)(lambda synset: synset.min_depth())
         # NLTK's reader seeks and reads shared file objects: guesses scored on several threads
@@ -387,6 +388,30 @@ class Lexicon:
         derivational links between the two words' own lemmas, or one base form (ski)."""
         pa, pb = self.profile(a), self.profile(b)
         return bool(pa.bases & pb.bases or pa.derived & pb.bases or pb.derived & pa.bases)
+
+    def _phrasal(self, verb: str, particle: str) -> str | None:
+        """The phrasal verb a verb form and its particle make ("sitting down": sit_down), or the
+        one its more general verb makes with that particle ("running after": run is a way to
+        go, and go_after is chasing); None when WordNet has neither (cached as `phrasal`)."""
+        with self._reading:
+            base = self.wn.morphy(verb, "v")
+            if base is None:
+                return None
+            if self.wn.synsets(f"{base}_{particle}", "v"):
+                return f"{base}_{particle}"
+            # The verb's first senses in WordNet's order (most used first), each up to two
+            # steps more general: run -> travel rapidly -> travel, whose lemma "go" makes
+            # go_after.
+            for sense in self.wn.synsets(base, "v")[:UNCOUNTED_SENSES]:
+                frontier = [sense]
+                for _ in range(2):
+                    frontier = [h for f in frontier for h in f.hypernyms()]
+                    for general in frontier:
+                        for lemma in general.lemmas():
+                            name = f"{lemma.name().lower()}_{particle}"
+                            if self.wn.synsets(name, "v"):
+                                return name
+        return None
 
     def implies(self, thing: str, attribute: str) -> bool:
         """Does the thing's own definition say the attribute ("girl: a young woman", "kitten:

@@ -176,3 +176,12 @@ def test_it_derives_an_action_from_its_thing_and_the_thing_from_its_action(
 def test_it_knows_what_a_things_definition_says_of_it(words: Lexicon) -> None:
     assert words.implies("girl", "young") and words.implies("kitten", "young")
     assert not words.implies("girl", "small") and not words.implies("dog", "young")
+
+
+@pytest.mark.wordnet
+def test_it_reads_a_verb_and_its_particle_as_one_verb(words: Lexicon) -> None:
+    assert words.phrasal("sitting", "down") == "sit_down"
+    # WordNet has no "run after", but running is a way to go, and "go after" is chasing.
+    assert words.phrasal("running", "after") == "go_after"
+    assert words.relation("chasing", "go_after") is Relation.SAME
+    assert words.phrasal("running", "xyz") is None

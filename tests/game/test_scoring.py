@@ -22,9 +22,9 @@ pytestmark = pytest.mark.real_scorer  # the scorer itself: the real sentence mod
 ANSWER = "two small penguins to the left of a sailboat on a beach"
 
 # What the scorer reaches on the test half of tests/game/scoring_cases.py, a little below the
-# measured shares (95.9% of 98 triples, 97.8% of word marks; benchmarks/scoring_eval.py prints
+# measured shares (96.9% of 98 triples, 97.8% of word marks; benchmarks/scoring_eval.py prints
 # them per kind), so that a change that loses ground fails here.
-TRIPLES_FLOOR = 0.94
+TRIPLES_FLOOR = 0.95
 MARKS_FLOOR = 0.95
 
 
@@ -552,3 +552,12 @@ def test_the_built_in_settings_said_in_other_words_are_near(
     result = score_guess(answer, f"a small cat {said}")
     assert result.marks[-1].state == "near"
     assert result.similarity > score_guess(answer, f"a small cat {wrong}").similarity + 20
+
+
+@pytest.mark.wordnet
+def test_running_after_a_ball_is_chasing_it() -> None:
+    answer = "a dog chasing a ball"
+    result = score_guess(answer, "a puppy running after a ball")
+    assert [m.state for m in result.marks][1:3] == ["near", "near"]
+    assert [m.state for m in result.guess_marks][2:4] == ["near", "near"]
+    assert beats(answer, "a puppy running after a ball", "a cat chasing a ball")
