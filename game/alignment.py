@@ -364,7 +364,8 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
     shift = sum(_weight(answer, i) for i in shifted) / answer_total if answer_total else 0.0
     modifiers = _pair_modifiers(pairs, used, via_compound, answer_compounds, guess_compounds)
     modifiers |= _pair_actions(answer, guess, pairs, used, relater)
-    modifiers |= _pair_setting_links(answer, guess, pairs, used)
+    compounds = (answer_compounds, guess_compounds)
+    modifiers |= _pair_setting_links(answer, guess, pairs, used, compounds)
     # A guess's attribute that its thing already says ("a young girl") adds nothing to look
     # for; paired, it says the answer's value or a rival one and counts as any word does.
     paired = {pair.guess_index for pair in pairs.values()} | set(modifiers)
@@ -406,46 +407,50 @@ def _link_before(parse: RoleParse, j: int) -> list[int]:
     return found
 
 
-def _says_in_a_phrase(one: RoleParse, i: int, other: RoleParse, j: int) -> list[int] | None:
+def _says_in_a_phrase(one: RoleParse, i: int, other: RoleParse, j: int) -> bool:
     """Does `other`'s phrase headed at j say the setting at i in other words ("beneath the
-    waves" for "underwater", "among the stars" for "in outer space"; game.words.SETTING_PHRASES)?
-    None when it does not, else the positions of the prepositions that say it with the head."""
+    waves" for "underwater", "among the stars" for "in outer space"; game.words.SETTING_PHRASES,
+    whose prepositions, when it names any, must lead the phrase)?"""
     forms = SETTING_PHRASES.get(one.tokens[i].key)
-    if forms is None or (one.roles[i] != {SETTING} and SETTING not in one.roles[i]):
-        return None
+    if forms is None or SETTING not in one.roles[i]:
+        return False
     if SETTING not in other.roles[j] or other.attribute[j] or other.phrase[j] < 0:
-        return None
+        return False
     prepositions, nouns = forms
     if other.tokens[j].key not in nouns:
-        return None
-    links = [k for k in _link_before(other, j) if other.tokens[k].key in prepositions]
-    return links if links or not prepositions else None
+        return False
+    links = {other.tokens[k].key for k in _link_before(other, j)}
+    return not prepositions or bool(links & prepositions)
 
 
 def _same_setting(answer: RoleParse, guess: RoleParse, i: int, j: int) -> bool:
-    return (
-        _says_in_a_phrase(answer, i, guess, j) is not None
-        or _says_in_a_phrase(guess, j, answer, i) is not None
-    )
+    return _says_in_a_phrase(answer, i, guess, j) or _says_in_a_phrase(guess, j, answer, i)
 
 
 def _pair_setting_links(
-    answer: RoleParse, guess: RoleParse, pairs: dict[int, Pair], used: set[int]
+    answer: RoleParse,
+    guess: RoleParse,
+    pairs: dict[int, Pair],
+    used: set[int],
+    compounds: tuple[dict[int, tuple[int, str]], dict[int, tuple[int, str]]],
 ) -> dict[int, Pair]:
-    """The preposition of a phrase that says a one-word setting shares its pair: "beneath" in
-    "beneath the waves" for "underwater" (answer side: added to `pairs`; guess side: returned,
-    keyed by guess position)."""
+    """A phrase that says a setting in other words says it whole: the prepositions before both
+    heads and the first word of a compound head ("outer" in "outer space") share the heads'
+    pair ("among the stars" for "in outer space"). Adds the answer's such words to `pairs` and
+    returns the guess's, keyed by guess position."""
     guess_links: dict[int, Pair] = {}
     for i, pair in list(pairs.items()):
         j = pair.guess_index
-        if pair.state != NEAR or pair.modifier:
+        if pair.state != NEAR or pair.modifier or not _same_setting(answer, guess, i, j):
             continue
-        for k in _says_in_a_phrase(answer, i, guess, j) or []:
-            if k not in used:
-                guess_links[k] = Pair(i, NEAR, pair.credit)
-        for k in _says_in_a_phrase(guess, j, answer, i) or []:
-            if k not in pairs:
+        answer_words = _link_before(answer, i) + [m for m, _ in [compounds[0].get(i, (-1, ""))]]
+        for k in answer_words:
+            if k >= 0 and k not in pairs:
                 pairs[k] = Pair(j, NEAR, pair.credit, modifier=True)
+        guess_words = _link_before(guess, j) + [m for m, _ in [compounds[1].get(j, (-1, ""))]]
+        for k in guess_words:
+            if k >= 0 and k not in used:
+                guess_links[k] = Pair(i, NEAR, pair.credit)
     return guess_links
 
 

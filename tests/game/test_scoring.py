@@ -22,9 +22,9 @@ pytestmark = pytest.mark.real_scorer  # the scorer itself: the real sentence mod
 ANSWER = "two small penguins to the left of a sailboat on a beach"
 
 # What the scorer reaches on the test half of tests/game/scoring_cases.py, a little below the
-# measured shares (96.9% of 98 triples, 97.8% of word marks; benchmarks/scoring_eval.py prints
+# measured shares (98.0% of 98 triples, 97.8% of word marks; benchmarks/scoring_eval.py prints
 # them per kind), so that a change that loses ground fails here.
-TRIPLES_FLOOR = 0.95
+TRIPLES_FLOOR = 0.96
 MARKS_FLOOR = 0.95
 
 
@@ -547,10 +547,14 @@ def test_underwater_said_in_a_phrase_is_near() -> None:
 def test_the_built_in_settings_said_in_other_words_are_near(
     setting: str, said: str, wrong: str
 ) -> None:
-    # Before, "among the stars" scored 54.2 for a cat in outer space, "in a pool" 53.2.
+    # Before, "among the stars" scored 54.2 for a cat in outer space, "in a pool" 53.2. The
+    # phrase says the setting whole: "outer" and "among" share the pair of space and stars.
     answer = f"a small cat {setting}"
     result = score_guess(answer, f"a small cat {said}")
     assert result.marks[-1].state == "near"
+    if setting == "in outer space":
+        assert result.marks[-2].state == "near"
+    assert result.guess_marks[-3].state in ("near", "given")
     assert result.similarity > score_guess(answer, f"a small cat {wrong}").similarity + 20
 
 
