@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "game")]
 
 import numpy as np  # noqa: E402
+from late_triples import WRITTEN_AFTER, WRITTEN_BEFORE  # noqa: E402
 from paraphrase_triples import DEV as LEGACY_DEV  # noqa: E402
 from paraphrase_triples import HELD_OUT as LEGACY_HELD_OUT  # noqa: E402
 from scoring_cases import DEV_MARKS, DEV_TRIPLES, TEST_MARKS, TEST_TRIPLES, MarkCase, Triple  # noqa: E402
@@ -258,7 +259,7 @@ def main() -> None:
     print(f"lexicon: {'WordNet' if scorer.lexicon else 'none (embedding only)'}")
     texts = [x for t in triples for x in (t.answer, t.better, t.worse)]
     texts += [x for c in marks for x in (c.answer, c.guess)]
-    texts += [x for t in LEGACY_HELD_OUT for x in t]
+    texts += [x for t in LEGACY_HELD_OUT + WRITTEN_BEFORE + WRITTEN_AFTER for x in t]
     if args.tune:
         texts += [x for t in DEV_TRIPLES for x in (t.answer, t.better, t.worse)]
         texts += [x for c in DEV_MARKS for x in (c.answer, c.guess)]
@@ -281,6 +282,16 @@ def main() -> None:
         "tests/game/paraphrase_triples.py, held-out half",
         {"legacy held-out": list(range(len(legacy)))},
         legacy_right,
+    )
+    late = [Triple("before", "-", *t) for t in WRITTEN_BEFORE]
+    late += [Triple("after", "-", *t) for t in WRITTEN_AFTER]
+    print_table(
+        "tests/game/late_triples.py, written apart from the evaluation set",
+        {
+            "written before rules": list(range(len(WRITTEN_BEFORE))),
+            "written after rules": list(range(len(WRITTEN_BEFORE), len(late))),
+        },
+        triple_results(m, late),
     )
 
     if args.failures:
