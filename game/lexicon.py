@@ -299,9 +299,7 @@ class Lexicon:
             mentions=frozenset(self._mentions(every_sense)),
             derived=frozenset(self._derived(word, senses)),
             bases=frozenset({word} | {b for pos in "nv" if (b := self.wn.morphy(word, pos))}),
-            defined_by=frozenset(
-                w for s in senses for w in re.findall(r"[a-z]+", s.definition().lower())
-            ),
+            defined_by=frozenset(w for s in senses for w in _definition_words(s.definition())),
         )
 
     def _derived(self, word: str, senses: list[Any]) -> set[str]:
@@ -466,6 +464,19 @@ class Lexicon:
         if any(specific.ancestors.get(t) == 1 for t in general.direct_targets):
             return True
         return any(t in specific.ancestors for t in general.kind_targets)
+
+
+# Where a definition stops saying what the thing is and starts telling about it: a dog is "a
+# member of the genus Canis", and the rest ("that has been domesticated by man ...") names
+# other things.
+_DEFINITION_END = re.compile(r";|\b(?:that|which|who|whose|where|when)\b")
+
+
+def _definition_words(definition: str) -> list[str]:
+    """The words of a definition's first clause, asides in brackets left out ("(probably
+    descended from the common wolf)")."""
+    plain = re.sub(r"\([^)]*\)", " ", definition.lower())
+    return re.findall(r"[a-z]+", _DEFINITION_END.split(plain, maxsplit=1)[0])
 
 
 def _read_counts(root: Path) -> dict[str, int]:

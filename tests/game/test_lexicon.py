@@ -176,6 +176,10 @@ def test_it_derives_an_action_from_its_thing_and_the_thing_from_its_action(
 def test_it_knows_what_a_things_definition_says_of_it(words: Lexicon) -> None:
     assert words.implies("girl", "young") and words.implies("kitten", "young")
     assert not words.implies("girl", "small") and not words.implies("dog", "young")
+    # Only what the definition says the thing is: a dog is "a member of the genus Canis", and
+    # "(probably descended from the common wolf) that has been domesticated by man" is about it.
+    assert not words.implies("dog", "wolf") and not words.implies("dog", "man")
+    assert words.implies("wooden", "wood")  # "made or consisting of (entirely or in part) wood"
 
 
 @pytest.mark.wordnet

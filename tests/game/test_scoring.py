@@ -506,6 +506,9 @@ def test_a_word_the_answers_definitions_say_costs_nothing(scorer: Scorer) -> Non
     assert words("a teapot on a tray", "a pot of tea on a tray") == 1.0
     assert words("a teapot on a tray", "a pot of coffee on a tray") < 0.9
     assert words("a wooden chair", "a chair made of wood") == 1.0
+    # A dog's definition goes on about wolves and men; a wolf beside the dog still costs (78.7;
+    # 91.0 while the whole definition counted).
+    assert score_guess("a dog on a beach", "a dog and a wolf on a beach").similarity < 80
     answer = "a teapot on a wooden table"
     assert beats(answer, "a kettle for tea on a table made of wood", "a teapot on a glass table")
 
