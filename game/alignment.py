@@ -29,7 +29,7 @@ from game import phrases
 from game.lexicon import NEAR_RELATIONS, Lexicon, Relation, spelling_variants
 from game.phrases import ABSENT, EXACT, NEAR, PRESENT, Pair
 from game.roles import MADE_WORDS, MAIN, RELATION, SECOND, SETTING, RoleParse
-from game.words import contrasting, same_meaning
+from game.words import contrasting, on_other_scales, same_meaning
 
 WordSimilarity = Callable[[str, str], float]
 
@@ -260,6 +260,9 @@ def align(answer: RoleParse, guess: RoleParse, relater: Relater) -> Alignment:
             same_role = answer_role in guess.roles[j]
             same_role = same_role or phrases.names_action(answer, guess, i, j, lexicon)
             same_word = key == guess.tokens[j].key
+            both_attributes = answer.attribute[i] and guess.attribute[j]
+            if both_attributes and on_other_scales(key, guess.tokens[j].key):
+                continue  # a colour for a count: each is left for its own rival
             credit, near = relater.credit_and_near(key, guess.tokens[j].key)
             if not near and phrases.same_setting(answer, guess, i, j):
                 credit, near = RELATION_CREDIT[Relation.SAME], True

@@ -244,6 +244,14 @@ def contrasting(key_a: str, key_b: str) -> bool:
     return any(key_a in group and key_b in group for group in CONTRAST_SETS)
 
 
+def on_other_scales(key_a: str, key_b: str) -> bool:
+    """True for values of two different attributes (red and three, big and wooden): neither
+    says anything about the other."""
+    scales_a = {n for n, group in enumerate(CONTRAST_SETS) if key_a in group}
+    scales_b = {n for n, group in enumerate(CONTRAST_SETS) if key_b in group}
+    return bool(scales_a) and bool(scales_b) and not scales_a & scales_b
+
+
 def same_meaning(key_a: str, key_b: str) -> bool:
     """True for listed synonyms in contrast sets (big/large), where embeddings are unreliable,
     and for a predicative adjective and its verb form (asleep/sleeping)."""

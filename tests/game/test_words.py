@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from game.words import contrasting, singular, tokens, word_key
+from game.words import contrasting, on_other_scales, singular, tokens, word_key
 
 
 @pytest.mark.parametrize(
@@ -88,3 +88,9 @@ def test_it_reads_a_count_typed_as_digits_as_the_same_word() -> None:
     assert word_key("3") == word_key("three")
     assert word_key("2") == "two"
     assert word_key("1999") == "1999"  # no word to spell: the digits are the word
+
+
+def test_values_of_different_attributes_are_on_other_scales() -> None:
+    assert on_other_scales("red", "three") and on_other_scales("big", "wooden")
+    assert not on_other_scales("red", "green")  # rivals on one scale
+    assert not on_other_scales("red", "apple")  # an apple is no value
