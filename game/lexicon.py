@@ -303,8 +303,10 @@ class Lexicon:
         )
 
     def _derived(self, word: str, senses: list[Any]) -> set[str]:
-        """Through the word's own lemma only: "reading" is also a meter's record, which a
-        book, another "record", does not make an act of reading."""
+        """The lemmas of every synset that a sense's own lemma of the word derives from or gives,
+        across noun and verb (bicycle -> bicycle, cycle, bike, pedal, wheel: the verb). Only
+        through the word's own lemma: "reading" is also a meter's record, which does not make
+        a book, another "record", an act of reading."""
         found: set[str] = set()
         for s in senses:
             pos = "v" if s.pos() == "v" else "n"

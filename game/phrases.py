@@ -68,7 +68,7 @@ def compounds(
 def _phrasal_verb(parse: RoleParse, lexicon: Lexicon, i: int) -> tuple[int, str] | None:
     """(the particle's position, the phrasal verb) for a relation word followed by a particle
     ("running after" -> go_after), or None."""
-    if parse.roles[i] != {RELATION} and RELATION not in parse.roles[i]:
+    if RELATION not in parse.roles[i]:
         return None
     if i + 1 >= len(parse.tokens) or parse.phrase[i + 1] >= 0:
         return None

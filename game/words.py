@@ -81,7 +81,6 @@ PREDICATIVE: dict[str, str] = {
 # names for no noun), and MiniLM puts stars and space at 0.39, below unrelated settings.
 SETTING_PHRASES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "underwater": (_set("under below beneath underneath"), _set("water sea ocean wave deep")),
-    "outdoors": (_set("in under"), _set("open air")),
     "space": (frozenset(), _set("star cosmos universe galaxy orbit")),
     "sky": (frozenset(), _set("air cloud heaven")),
     "beach": (frozenset(), _set("seaside shore seashore sand coast")),
