@@ -29,6 +29,7 @@ from generator.clip import CLIP, load_clip
 from generator.dalle_bart import DalleBart, load_dalle_bart
 from generator.legibility import LegibilityJudge
 from generator.paths import BUILTIN_MODEL_DIR
+from generator.prompting import check_pair, draw
 from generator.sampler import SamplingConfig, sample_image_tokens
 from generator.text import DEFAULT_WORD_FREQUENCIES, normalize_text
 from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
@@ -217,6 +218,7 @@ class Generator:
                 f"DalleBart draws codes up to {bart.config.image_codes} but the VQGAN codebook "
                 f"has {vqgan.config.n_embed}; they are not a pair"
             )
+        check_pair(vqgan, clip)
         self.bart, self.vqgan, self.clip = bart, vqgan, clip
         self.bart_tokenizer = bart_tokenizer
         self.word_frequencies = word_frequencies
@@ -262,7 +264,9 @@ class Generator:
                 self.bart, input_ids, mask, uncond_ids, uncond_mask, chunk, sampling
             ),
         )
-        pixels = self._in_batches("decode", tokens, report, self._draw)
+        pixels = self._in_batches(
+            "decode", tokens, report, lambda chunk: draw(self.vqgan, self.clip, chunk, [prompt])
+        )
         # CLIP judges the prompt as the person wrote it, as dalle-mini's reranking does.
         scores = self._in_batches(
             "rank", pixels, report, lambda chunk: np.asarray(self.clip.score([prompt], chunk))[:, 0]
@@ -288,11 +292,6 @@ class Generator:
             scores = self.judge.score(prompt, pixels)
             report("judge", len(pixels), len(pixels))
         return list(scores) if scores is not None else [None] * len(pixels)
-
-    def _draw(self, tokens: np.ndarray) -> np.ndarray:
-        images = np.asarray(self.vqgan.decode_code(tokens))
-        # As dalle-mini: clip to [0, 1], scale, truncate to uint8.
-        return (np.clip(images, 0.0, 1.0) * 255).astype(np.uint8)
 
     def _in_batches(
         self,

@@ -53,6 +53,18 @@ def _compiled(config: CLIPConfig, dtype: str, method: str) -> Callable[..., jax.
     return jax.jit(run)
 
 
+@functools.lru_cache(maxsize=8)
+def _compiled_states(config: CLIPConfig, dtype: str) -> Callable[..., tuple[jax.Array, ...]]:
+    module = CLIPModule(config, jnp.dtype(dtype))
+
+    def run(params: Params, ids: jax.Array, mask: jax.Array) -> tuple[jax.Array, ...]:
+        states = module.apply({"params": params}, ids, mask, method=CLIPModule.text_states)
+        tokens, pooled = cast(tuple[jax.Array, jax.Array], states)
+        return tokens.astype(jnp.float32), pooled.astype(jnp.float32)
+
+    return jax.jit(run)
+
+
 class CLIP:
     """CLIP with weights, tokenizer and image settings: features and dalle-mini's ranking score."""
 
@@ -85,6 +97,27 @@ class CLIP:
         ids, mask = _check_text(input_ids, attention_mask, self.config.text_config)
         return self._run("text_features", ids, mask)
 
+    def text_states(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Texts -> (every token's state float32 [B, L, width], the mask [B, L], the pooled
+        state [B, width]): the text tower's output before the projection, L its length."""
+        tokenizer = self._need_tokenizer()
+        if isinstance(texts, str) or not texts:
+            raise ValueError("CLIP.text_states takes a non-empty list of texts")
+        length = self.config.text_config.max_position_embeddings
+        encoded_ids, encoded_mask = encode_texts(tokenizer, list(texts), length)
+        ids, mask = _check_text(encoded_ids, encoded_mask, self.config.text_config)
+        run = _compiled_states(self.config, self.dtype.name)
+        tokens, pooled = run(self.params, ids, mask)
+        return np.asarray(tokens), np.asarray(mask), np.asarray(pooled)
+
+    def _need_tokenizer(self) -> Tokenizer:
+        if self.tokenizer is None:
+            raise ValueError(
+                "this CLIP has no tokenizer (its directory has no tokenizer files); "
+                "it cannot read texts"
+            )
+        return self.tokenizer
+
     def image_features(self, pixel_values: Any) -> np.ndarray:
         """Float32 NCHW [B, 3, S, S] normalised pixels (``preprocess``) -> float32
         [B, projection_dim], projected but not normalised (HF ``get_image_features``)."""
@@ -109,15 +142,11 @@ class CLIP:
     def score(self, texts: Sequence[str], images: Sequence[Image.Image] | np.ndarray) -> np.ndarray:
         """exp(logit_scale) x cosine(image, text): float32 [n_images, n_texts], as dalle-mini's
         ``logits_per_image`` (100 x cosine for the trained weights)."""
-        if self.tokenizer is None:
-            raise ValueError(
-                "this CLIP has no tokenizer (its directory has no tokenizer files); "
-                "it cannot score texts"
-            )
+        tokenizer = self._need_tokenizer()
         if isinstance(texts, str) or not texts:
             raise ValueError("CLIP.score takes a non-empty list of texts")
         max_length = self.config.text_config.max_position_embeddings
-        ids, mask = encode_texts(self.tokenizer, list(texts), max_length)
+        ids, mask = encode_texts(tokenizer, list(texts), max_length)
         text = self.text_features(ids, mask)
         image = self.image_features(self.preprocess(images))
         text = text / np.linalg.norm(text, axis=-1, keepdims=True)

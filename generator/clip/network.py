@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 import flax.linen as nn
 import jax
@@ -122,8 +122,11 @@ class TextTransformer(nn.Module):
     dtype: Any = jnp.float32
 
     @nn.compact
-    def __call__(self, input_ids: jax.Array, attention_mask: jax.Array) -> jax.Array:
-        """Pooled (end-of-text) hidden state [B, width] after ``final_layer_norm``."""
+    def __call__(
+        self, input_ids: jax.Array, attention_mask: jax.Array, every_token: bool = False
+    ) -> Any:
+        """Pooled (end-of-text) hidden state [B, width] after ``final_layer_norm``; with
+        ``every_token``, (every token's state [B, L, width], the pooled state)."""
         c = self.config
         length = input_ids.shape[1]
         causal = jnp.tril(jnp.ones((length, length), dtype=bool))
@@ -136,7 +139,8 @@ class TextTransformer(nn.Module):
             position = jnp.argmax(input_ids, axis=-1)
         else:
             position = jnp.argmax(input_ids == c.eos_token_id, axis=-1)
-        return h[jnp.arange(h.shape[0]), position]
+        pooled = h[jnp.arange(h.shape[0]), position]
+        return (h, pooled) if every_token else pooled
 
 
 class VisionEmbeddings(nn.Module):
@@ -210,6 +214,13 @@ class CLIPModule(nn.Module):
 
     def text_features(self, input_ids: jax.Array, attention_mask: jax.Array) -> jax.Array:
         return self.text_projection(self.text_model(input_ids, attention_mask))
+
+    def text_states(
+        self, input_ids: jax.Array, attention_mask: jax.Array
+    ) -> tuple[jax.Array, jax.Array]:
+        """Every token's final state [B, L, width] and the pooled one [B, width], unprojected:
+        what a decoder that reads the prompt is given."""
+        return cast(tuple[jax.Array, jax.Array], self.text_model(input_ids, attention_mask, True))
 
     def image_features(self, pixel_values_nchw: jax.Array) -> jax.Array:
         pixels = jnp.transpose(pixel_values_nchw, (0, 2, 3, 1))  # as HF: NCHW in, NHWC conv

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from generator.clip import load_clip
+from generator.training.captions import caption
 from generator.training.evaluate import codebook_usage, psnr, reconstruct
 from generator.training.markdown import percent, table
 from generator.training.model_card import ABLATION_FILE
@@ -23,17 +25,22 @@ from generator.training.train_recogniser import heldout_scenes, recognition_figu
 from generator.vqgan import load_vqgan
 
 
-def ablation_table(recogniser_dir: Path, codecs: list[tuple[str, Path]], scenes: int) -> str:
+def ablation_table(
+    recogniser_dir: Path, codecs: list[tuple[str, Path]], scenes: int, clip_dir: Path | None = None
+) -> str:
+    """`clip_dir`: the CLIP whose text states a decoder that reads the prompt is given."""
     recogniser = load_recogniser(recogniser_dir)
+    clip = load_clip(clip_dir) if clip_dir is not None else None
     size = recogniser.config.image_size
     images, specs = heldout_scenes(scenes, size)
+    captions = [caption(spec) for spec in specs]
     real = recognition_figures(recogniser, images, specs)
     rows = []
     for name, directory in codecs:
         vqgan = load_vqgan(directory)
         side = vqgan.config.resolution
         scaled = images if side == size else _resize(images, side)
-        reconstructed, codes = reconstruct(vqgan, scaled)
+        reconstructed, codes = reconstruct(vqgan, scaled, captions, clip)
         judged = reconstructed if side == size else _resize(reconstructed, size)
         figures = recognition_figures(recogniser, judged, specs)
         usage = codebook_usage(codes, vqgan.config.n_embed)
@@ -79,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         "--codec", action="append", required=True, metavar="NAME=DIR", help="a VQGAN directory"
     )
     parser.add_argument("--scenes", type=int, default=500)
+    parser.add_argument(
+        "--clip", type=Path, default=None, help="the CLIP of a codec whose decoder reads the prompt"
+    )
     parser.add_argument("--out", type=Path, default=ABLATION_FILE)
     args = parser.parse_args(argv)
     codecs = []
@@ -87,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         if not separator or not name:
             parser.error(f"--codec wants NAME=DIR, got {item!r}")
         codecs.append((name, Path(directory)))
-    table = ablation_table(args.recogniser, codecs, args.scenes)
+    table = ablation_table(args.recogniser, codecs, args.scenes, args.clip)
     args.out.write_text(table, "utf-8")
     print(table)
     return 0

@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 from generator.clip import CLIP, load_clip
 from generator.dalle_bart import DalleBart, init_dalle_bart, load_dalle_bart
 from generator.pipeline import Generator
+from generator.prompting import draw
 from generator.sampler import SamplingConfig, sample_image_tokens
 from generator.text import normalize_text
 from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
@@ -92,19 +93,20 @@ def psnr(reference: np.ndarray, image: np.ndarray) -> np.ndarray:
     return -10.0 * np.log10(mse)
 
 
-def to_uint8(images: np.ndarray) -> np.ndarray:
-    return (np.clip(images, 0.0, 1.0) * 255).astype(np.uint8)  # as the pipeline does
-
-
 def reconstruct(
-    vqgan: VQGAN, scenes: np.ndarray, batch: int = 100
+    vqgan: VQGAN,
+    scenes: np.ndarray,
+    captions: Sequence[str],
+    clip: CLIP | None = None,
+    batch: int = 100,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(uint8 reconstructions, codes) of uint8 scenes, through the codec and back."""
+    """(uint8 reconstructions, codes) of uint8 scenes, through the codec and back; a decoder
+    that reads the prompt is given each scene's caption (through `clip`)."""
     pictures, codes = [], []
     for start in range(0, len(scenes), batch):
         chunk_codes = vqgan.encode(scenes[start : start + batch].astype(np.float32) / 255.0)
         codes.append(chunk_codes)
-        pictures.append(to_uint8(vqgan.decode_code(chunk_codes)))
+        pictures.append(draw(vqgan, clip, chunk_codes, captions[start : start + batch]))
     return np.concatenate(pictures), np.concatenate(codes)
 
 
@@ -138,6 +140,7 @@ def scene_over_foil(clip: CLIP, count: int, size: int) -> float:
 def generate_one_each(
     bart: DalleBart,
     vqgan: VQGAN,
+    clip: CLIP,
     tokenizer: Tokenizer,
     prompts: list[str],
     sampling: SamplingConfig,
@@ -159,7 +162,7 @@ def generate_one_each(
             list(range(start, end)),
             sampling,
         )
-        pictures.append(to_uint8(vqgan.decode_code(tokens)))
+        pictures.append(draw(vqgan, clip, tokens, prompts[start:end]))
     return np.concatenate(pictures)
 
 
@@ -179,7 +182,7 @@ def tune_sampling(
     def score(sampling: SamplingConfig) -> float:
         if sampling not in tried:
             pictures = generate_one_each(
-                models.bart, models.vqgan, models.bart_tokenizer, prompts, sampling
+                models.bart, models.vqgan, models.clip, models.bart_tokenizer, prompts, sampling
             )
             tried[sampling] = recognition_figures(models.recogniser, pictures, specs)
         return legibility(tried[sampling])
@@ -234,9 +237,12 @@ def evaluate(paths: RunPaths, config: TrainingConfig) -> dict[str, Any]:
     specs = [sample.spec for sample in samples]
     real = np.stack([sample.image for sample in samples])
 
-    _, psnr_scenes = draw_samples(0, config.data.psnr_scenes, "heldout", size)
-    psnr_reconstructed, psnr_codes = reconstruct(models.vqgan, psnr_scenes)
-    reconstructed, _ = reconstruct(models.vqgan, real)
+    psnr_captions, psnr_scenes = draw_samples(0, config.data.psnr_scenes, "heldout", size)
+    psnr_reconstructed, psnr_codes = reconstruct(
+        models.vqgan, psnr_scenes, psnr_captions, models.clip
+    )
+    prompts = [sample.caption for sample in samples]
+    reconstructed, _ = reconstruct(models.vqgan, real, prompts, models.clip)
 
     sampling, tuning = tune_sampling(models, validation_samples(config.evaluation_prompts, size))
     generator = Generator.from_parts(
@@ -250,8 +256,9 @@ def evaluate(paths: RunPaths, config: TrainingConfig) -> dict[str, Any]:
     )
     kept, everything = generate_for_prompts(generator, samples)
     untrained = init_dalle_bart(models.bart.config, jax.random.key(config.seed + 1000))
-    prompts = [sample.caption for sample in samples]
-    floor = generate_one_each(untrained, models.vqgan, models.bart_tokenizer, prompts, sampling)
+    floor = generate_one_each(
+        untrained, models.vqgan, models.clip, models.bart_tokenizer, prompts, sampling
+    )
 
     recogniser = models.recogniser
     pictures = {

@@ -55,7 +55,7 @@ def make_optimizer(config: OptimizerConfig) -> optax.GradientTransformation:
             optax.clip_by_global_norm(config.clip_norm),
             optax.adamw(
                 learning_rate,
-                b1=0.9,
+                b1=config.beta1,
                 b2=0.99,
                 weight_decay=config.weight_decay,
                 mask=_decay_mask,

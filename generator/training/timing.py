@@ -28,7 +28,7 @@ from generator.training.foils import scenes_with_foils
 from generator.training.optim import make_optimizer, strong_types
 from generator.training.recogniser import init_params
 from generator.training.splits import draw_samples
-from generator.vqgan import VQGANModule, init_vqgan
+from generator.vqgan import init_vqgan
 
 TEXT_LENGTH = 16  # a typical caption's tokens; the rest of max_text_length is padding
 
@@ -112,23 +112,49 @@ def _clip_ranking(config: TrainingConfig, repeats: int) -> tuple[float, float]:
 
 
 def _decoder(config: TrainingConfig, repeats: int) -> tuple[float, float]:
-    """A decoder-stage step: fresh scenes rendered, encoded, decoded and compared by CLIP."""
+    """A decoder-stage step: fresh scenes rendered, encoded, some codes drawn again by DalleBart,
+    decoded with the prompt, compared by CLIP and, when configured, judged by the discriminator."""
     settings, size = config.decoder, config.data.image_size
     clip_config = config.clip.model_config(config.data.clip_vocab_size, size)
-    vision = init_clip(clip_config, jax.random.key(1)).params["vision_model"]
-    features = train_decoder.vision_features(clip_config.vision_config, vision)
-    trained, frozen = train_decoder.split_params(
-        init_vqgan(config.vqgan.model, jax.random.key(0)).params
+    bart_config = config.dalle_bart.model_config(
+        config.data.bart_vocab_size, config.vqgan.model.n_embed, config.vqgan.model.num_tokens
+    )
+    stage = train_decoder.build_stage(
+        init_vqgan(config.vqgan.model, jax.random.key(0)),
+        init_clip(clip_config, jax.random.key(1)),
+        init_dalle_bart(bart_config, jax.random.key(2)),
+        settings,
+        jax.random.key(3),
     )
     optimizer = make_optimizer(settings.optimizer)
-    module = VQGANModule(config.vqgan.model)
-    step = train_decoder.make_train_step(module, frozen, optimizer, settings, features)
-    params = strong_types(trained)
-    state = [params, optimizer.init(params)]
+    step = train_decoder.make_train_step(stage.models, optimizer)
+    fresh = train_decoder.fresh_state(stage, optimizer)
+    state = [fresh.params, fresh.opt_state, fresh.extra]
+    batch_size = settings.optimizer.batch_size
+    rng = np.random.default_rng(0)
+
+    def tokens(vocabulary: int, length: int, rows: int) -> jax.Array:
+        return jnp.asarray(rng.integers(0, vocabulary, (rows, length)), jnp.int32)
 
     def run() -> Any:
-        images = train_decoder.scene_batch(0, settings.optimizer.batch_size, size)
-        state[0], state[1], metrics = step(*state, jnp.asarray(images))
+        _, images = draw_samples(0, batch_size, "train", size)
+        clip_ids = tokens(
+            config.data.clip_vocab_size, clip_config.text_config.max_position_embeddings, batch_size
+        )
+        bart_ids = tokens(config.data.bart_vocab_size, bart_config.max_text_length, batch_size)
+        batch = train_decoder.SceneBatch(
+            images=jnp.asarray(images, jnp.float32) / 255.0,
+            clip_ids=clip_ids,
+            clip_mask=jnp.ones_like(clip_ids),
+            bart_ids=bart_ids,
+            bart_mask=jnp.ones_like(bart_ids),
+            empty_ids=bart_ids[:1],
+            empty_mask=jnp.ones_like(bart_ids[:1]),
+            degraded=jnp.arange(batch_size) % 4 != 0,
+        )
+        state[0], state[1], state[2], metrics = step(
+            *state, stage.frozen, batch, jax.random.key(0), jnp.asarray(True)
+        )
         return metrics["loss"]
 
     return _time(run, repeats)

@@ -28,6 +28,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from generator.clip import CLIP
+from generator.prompting import draw
 from generator.training.configs import TrainingConfig, VQGANTrainingConfig
 from generator.training.dataset import SceneSet, load_scenes, write_preview
 from generator.training.loop import TrainState, run_loop
@@ -251,26 +253,26 @@ def train_vqgan(
 
 
 def vqgan_exporter(
-    stage: Path, size: int, model_of: Callable[[TrainState], VQGAN]
+    stage: Path, size: int, model_of: Callable[[TrainState], VQGAN], clip: CLIP | None = None
 ) -> Callable[[TrainState], None]:
     """A checkpoint hook for a stage that trains a VQGAN: save the model in the published layout
-    (`stage/model/`) and draw 16 held-out scenes beside their reconstructions."""
+    (`stage/model/`) and draw 16 held-out scenes beside their reconstructions (`clip`: the CLIP
+    whose text states a decoder that reads the prompt is given)."""
     captions, held_out = draw_samples(0, 16, "heldout", size)
 
     def export(state: TrainState) -> None:
         model = model_of(state)
         save_vqgan(model, RunPaths.trained(stage))
-        write_reconstructions(stage / RECONSTRUCTIONS_FILE, model, held_out, captions)
+        write_reconstructions(stage / RECONSTRUCTIONS_FILE, model, held_out, captions, clip)
 
     return export
 
 
 def write_reconstructions(
-    path: Path, model: VQGAN, images: np.ndarray, captions: list[str]
+    path: Path, model: VQGAN, images: np.ndarray, captions: list[str], clip: CLIP | None = None
 ) -> None:
     """Held-out scenes (odd columns) beside their reconstructions (even columns)."""
-    decoded = model.decode_code(model.encode(images.astype(np.float32) / 255.0))
-    decoded = (np.clip(decoded, 0.0, 1.0) * 255).astype(np.uint8)
+    decoded = draw(model, clip, model.encode(images.astype(np.float32) / 255.0), captions)
     pairs = np.stack([images, decoded], axis=1).reshape(-1, *images.shape[1:])
     labels = [text for caption in captions for text in (caption, "reconstructed")]
     write_preview(path, pairs, labels)

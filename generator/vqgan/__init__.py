@@ -29,13 +29,15 @@ from generator.vqgan.model import (
     param_shapes,
     save_vqgan,
 )
-from generator.vqgan.network import VQGANModule
+from generator.vqgan.network import PromptStates, VQGANModule, decoder_head
 
 __all__ = [
     "VQGAN",
+    "PromptStates",
     "VQGANConfig",
     "VQGANModule",
     "count_params",
+    "decoder_head",
     "init_vqgan",
     "load_vqgan",
     "param_shapes",

@@ -9,6 +9,7 @@ from typing import Any
 GROUP_NORM_GROUPS = 32
 GROUP_NORM_EPS = 1e-6
 DECODE_PATH = ("quantize", "post_quant_conv", "decoder")
+PROMPT_FIELDS = ("text_width", "text_attn_resolutions", "text_heads")
 
 Params = dict[str, Any]
 
@@ -41,17 +42,24 @@ class VQGANConfig:
     dropout: float = 0.0
     resamp_with_conv: bool = True
     give_pre_end: bool = False
+    # A decoder that reads the prompt (the built-in model's; no published VQGAN has one): the
+    # width of the prompt's text states it is given (0: a plain decoder, the published layout),
+    # and the decoder resolutions where it attends to them. Written to config.json only when set.
+    text_width: int = 0
+    text_attn_resolutions: tuple[int, ...] = ()
+    text_heads: int = 4
     # Unknown config.json keys; excluded from ==/hash so a config can key a compile cache.
     extra: Mapping[str, Any] = dataclasses.field(
         default_factory=dict, compare=False, hash=False, repr=False
     )
 
     def __post_init__(self) -> None:
-        for name in ("ch_mult", "attn_resolutions"):
+        for name in ("ch_mult", "attn_resolutions", "text_attn_resolutions"):
             if not isinstance(getattr(self, name), list | tuple):
                 raise ValueError(f"VQGAN config: {name} must be a list of integers")
         object.__setattr__(self, "ch_mult", tuple(self.ch_mult))
         object.__setattr__(self, "attn_resolutions", tuple(self.attn_resolutions))
+        object.__setattr__(self, "text_attn_resolutions", tuple(self.text_attn_resolutions))
         _validate_config(self)
 
     @classmethod
@@ -76,6 +84,11 @@ class VQGANConfig:
     def num_tokens(self) -> int:
         return self.grid_size**2
 
+    @property
+    def reads_prompt(self) -> bool:
+        """Whether the decoder takes the prompt's text states as a second input."""
+        return self.text_width > 0
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> VQGANConfig:
         if not isinstance(data, Mapping):
@@ -95,6 +108,8 @@ class VQGANConfig:
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.extra)
         for field in dataclasses.fields(self):
+            if field.name in PROMPT_FIELDS and not self.reads_prompt:
+                continue  # a plain decoder's config.json stays the published one
             if field.name != "extra":
                 value = getattr(self, field.name)
                 data[field.name] = list(value) if isinstance(value, tuple) else value
@@ -133,5 +148,24 @@ def _validate_config(config: VQGANConfig) -> None:
             )
     if config.resolution % config.downsample_factor:
         fail(f"resolution {config.resolution} is not divisible by {config.downsample_factor}")
+    if not isinstance(config.text_width, int) or config.text_width < 0:
+        fail(f"text_width must be an integer >= 0, got {config.text_width!r}")
+    if config.reads_prompt:
+        if not isinstance(config.text_heads, int) or config.text_heads <= 0:
+            fail(f"text_heads must be a positive integer, got {config.text_heads!r}")
+        resolutions = [config.grid_size * 2**i for i in range(config.num_resolutions)]
+        for resolution in config.text_attn_resolutions:
+            if resolution not in resolutions:
+                fail(
+                    f"text_attn_resolutions: the decoder has no level at {resolution} px "
+                    f"(its levels: {resolutions})"
+                )
+            level = config.num_resolutions - 1 - resolutions.index(resolution)
+            width = config.ch * config.ch_mult[level]
+            if width % config.text_heads:
+                fail(
+                    f"{width} channels at {resolution} px do not split into "
+                    f"{config.text_heads} heads"
+                )
     if not 0.0 <= float(config.dropout) < 1.0:
         fail(f"dropout must be in [0, 1), got {config.dropout!r}")

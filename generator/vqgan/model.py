@@ -20,7 +20,7 @@ from generator.checkpoint import (
     save_model_files,
 )
 from generator.vqgan.config import DECODE_PATH, Params, VQGANConfig
-from generator.vqgan.network import VQGANModule
+from generator.vqgan.network import PromptStates, VQGANModule
 
 # --------------------------------------------------------------------------------------------
 # Loaded model
@@ -37,8 +37,8 @@ def _compiled(config: VQGANConfig, method: str) -> Callable[..., jax.Array]:
     module = VQGANModule(config)
     if method == "decode_code":
 
-        def decode(params: Params, codes: jax.Array) -> jax.Array:
-            pixels = module.apply({"params": params}, codes, method=VQGANModule.decode_code)
+        def decode(params: Params, codes: jax.Array, prompt: PromptStates | None) -> jax.Array:
+            pixels = module.apply({"params": params}, codes, prompt, method=VQGANModule.decode_code)
             return jnp.clip(cast(jax.Array, pixels), 0.0, 1.0)
 
         return jax.jit(decode)
@@ -57,10 +57,19 @@ class VQGAN:
         self.config = config
         self.params = params
 
-    def decode_code(self, codes: Any) -> np.ndarray:
-        """Codes int [B, s*s] (row-major grid) -> float32 images [B, H, W, out_ch] in [0, 1]."""
+    @property
+    def reads_prompt(self) -> bool:
+        """Whether `decode_code` needs the prompt's text states (the built-in model's decoder)."""
+        return self.config.reads_prompt
+
+    def decode_code(self, codes: Any, prompt: PromptStates | None = None) -> np.ndarray:
+        """Codes int [B, s*s] (row-major grid) -> float32 images [B, H, W, out_ch] in [0, 1].
+
+        A decoder that reads the prompt needs its text states (`CLIP.prompt_states`), one row
+        per picture or one row for all; a plain decoder takes none."""
         codes = _check_codes(codes, self.config)
-        return np.asarray(_compiled(self.config, "decode_code")(self.params, codes))
+        prompt = _check_prompt(prompt, self.config, codes.shape[0])
+        return np.asarray(_compiled(self.config, "decode_code")(self.params, codes, prompt))
 
     def encode(self, images: Any) -> np.ndarray:
         """Float images [B, H, W, in_channels] in [0, 1] -> int32 codes [B, (H/f)*(W/f)]."""
@@ -83,6 +92,36 @@ def _check_codes(codes: Any, config: VQGANConfig) -> jax.Array:
             f"max {array.max()}"
         )
     return jnp.asarray(array, dtype=jnp.int32)
+
+
+def _check_prompt(
+    prompt: PromptStates | None, config: VQGANConfig, batch: int
+) -> PromptStates | None:
+    if not config.reads_prompt:
+        if prompt is not None:
+            raise ValueError("this VQGAN's decoder does not read a prompt; pass none")
+        return None
+    if prompt is None:
+        raise ValueError(
+            "this VQGAN's decoder reads the prompt: pass its text states (CLIP.prompt_states)"
+        )
+    tokens = np.asarray(prompt.tokens, np.float32)
+    if tokens.ndim != 3 or tokens.shape[-1] != config.text_width:
+        raise ValueError(
+            f"the prompt's token states must be [batch, length, {config.text_width}], "
+            f"got {tokens.shape}"
+        )
+    if tokens.shape[0] not in (1, batch):
+        raise ValueError(f"the prompt's states have {tokens.shape[0]} rows for {batch} pictures")
+
+    def rows(array: np.ndarray) -> jax.Array:
+        return jnp.asarray(np.broadcast_to(array, (batch, *array.shape[1:])))
+
+    return PromptStates(
+        tokens=rows(tokens),
+        mask=rows(np.asarray(prompt.mask, np.int32)),
+        pooled=rows(np.asarray(prompt.pooled, np.float32)),
+    )
 
 
 def _check_images(images: Any, config: VQGANConfig) -> jax.Array:
@@ -116,18 +155,30 @@ def _init_input(config: VQGANConfig) -> jax.ShapeDtypeStruct:
     return jax.ShapeDtypeStruct((1, side, side, config.in_channels), jnp.float32)
 
 
+def _init_prompt(config: VQGANConfig) -> PromptStates | None:
+    """A one-token prompt for `init` (weights do not depend on its length), or None."""
+    if not config.reads_prompt:
+        return None
+    width = config.text_width
+    return PromptStates(
+        tokens=jnp.zeros((1, 1, width), jnp.float32),
+        mask=jnp.ones((1, 1), jnp.int32),
+        pooled=jnp.zeros((1, width), jnp.float32),
+    )
+
+
 def param_shapes(config: VQGANConfig) -> Params:
     """The parameter tree as ``jax.ShapeDtypeStruct`` leaves, computed without allocating."""
     module = VQGANModule(config)
     key = jax.ShapeDtypeStruct((2,), jnp.uint32)
-    variables = jax.eval_shape(module.init, key, _init_input(config))
+    variables = jax.eval_shape(module.init, key, _init_input(config), _init_prompt(config))
     return plain_dict(variables["params"])
 
 
 def init_vqgan(config: VQGANConfig, key: jax.Array) -> VQGAN:
     """A VQGAN with random weights (Flax default initialisers), float32."""
     dummy = jnp.zeros(_init_input(config).shape, jnp.float32)
-    variables = _compiled_init(config)(key, dummy)
+    variables = _compiled_init(config)(key, dummy, _init_prompt(config))
     return VQGAN(config, plain_dict(variables["params"]))
 
 

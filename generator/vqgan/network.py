@@ -4,14 +4,26 @@ checkpoint's."""
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, cast
 
 import flax.linen as nn
+import flax.struct
 import jax
 import jax.numpy as jnp
 
-from generator.attention import attend
+from generator.attention import attend, key_bias, split_heads
 from generator.vqgan.config import GROUP_NORM_EPS, GROUP_NORM_GROUPS, VQGANConfig
+
+
+@flax.struct.dataclass
+class PromptStates:
+    """What a decoder that reads the prompt is given, from the model's CLIP text tower: every
+    token's state [B, L, W], which tokens are real [B, L], and the whole prompt's state [B, W]."""
+
+    tokens: jax.Array
+    mask: jax.Array
+    pooled: jax.Array
+
 
 # --------------------------------------------------------------------------------------------
 # Modules (NHWC)
@@ -32,15 +44,26 @@ def _group_norm(name: str) -> nn.GroupNorm:
 
 
 class ResnetBlock(nn.Module):
-    """GN -> swish -> conv3x3 -> GN -> swish -> conv3x3, plus a 1x1 shortcut if width changes."""
+    """GN -> swish -> conv3x3 -> GN -> swish -> conv3x3, plus a 1x1 shortcut if width changes.
+
+    Given the prompt, the second norm's output is scaled and shifted per channel by a linear map
+    of the prompt's pooled state (FiLM). That map starts at zero, so a decoder that learns to
+    read the prompt starts as the plain decoder it was."""
 
     out_channels: int
 
     @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
+    def __call__(self, x: jax.Array, prompt: PromptStates | None = None) -> jax.Array:
         h = _conv3x3(self.out_channels, "conv1")(nn.swish(_group_norm("norm1")(x)))
         # Dropout would sit here; it is an identity at inference and the published rate is 0.
-        h = _conv3x3(self.out_channels, "conv2")(nn.swish(_group_norm("norm2")(h)))
+        h = _group_norm("norm2")(h)
+        if prompt is not None:
+            film = nn.Dense(
+                2 * self.out_channels, kernel_init=nn.initializers.zeros, name="text_film"
+            )
+            scale, shift = jnp.split(film(prompt.pooled)[:, None, None, :], 2, axis=-1)
+            h = h * (1.0 + scale) + shift
+        h = _conv3x3(self.out_channels, "conv2")(nn.swish(h))
         if x.shape[-1] != self.out_channels:
             x = _conv1x1(self.out_channels, "nin_shortcut")(x)
         return x + h
@@ -60,6 +83,29 @@ class AttnBlock(nn.Module):
         )
         h = attend(q, k, v).reshape(batch, height, width, channels)
         return x + _conv1x1(channels, "proj_out")(h)
+
+
+class PromptAttention(nn.Module):
+    """Every pixel attends to the prompt's tokens (multi-head cross-attention): where the codes
+    say a thing is, the prompt says which thing. The output projection starts at zero."""
+
+    heads: int
+
+    @nn.compact
+    def __call__(self, x: jax.Array, prompt: PromptStates) -> jax.Array:
+        batch, height, width, channels = x.shape
+        query = nn.Dense(channels, name="q")(_group_norm("norm")(x))
+        query = query.reshape(batch, height * width, channels)
+        keys = nn.Dense(channels, name="k")(prompt.tokens)
+        values = nn.Dense(channels, name="v")(prompt.tokens)
+        h = attend(
+            split_heads(query, self.heads),
+            split_heads(keys, self.heads),
+            split_heads(values, self.heads),
+            key_bias(prompt.mask[:, None, None, :] > 0),
+        )
+        h = nn.Dense(channels, kernel_init=nn.initializers.zeros, name="proj_out")(h)
+        return x + h.reshape(batch, height, width, channels)
 
 
 class Upsample(nn.Module):
@@ -86,11 +132,11 @@ class Downsample(nn.Module):
 
 class MidBlock(nn.Module):
     @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
+    def __call__(self, x: jax.Array, prompt: PromptStates | None = None) -> jax.Array:
         channels = x.shape[-1]
-        x = ResnetBlock(channels, name="block_1")(x)
+        x = ResnetBlock(channels, name="block_1")(x, prompt)
         x = AttnBlock(name="attn_1")(x)
-        return ResnetBlock(channels, name="block_2")(x)
+        return ResnetBlock(channels, name="block_2")(x, prompt)
 
 
 class Level(nn.Module):
@@ -102,13 +148,16 @@ class Level(nn.Module):
     with_attn: bool
     resample: str | None  # "up", "down" or None
     resamp_with_conv: bool
+    prompt_heads: int = 0  # > 0: each block is followed by attention to the prompt
 
     @nn.compact
-    def __call__(self, x: jax.Array) -> jax.Array:
+    def __call__(self, x: jax.Array, prompt: PromptStates | None = None) -> jax.Array:
         for j in range(self.num_blocks):
-            x = ResnetBlock(self.out_channels, name=f"block_{j}")(x)
+            x = ResnetBlock(self.out_channels, name=f"block_{j}")(x, prompt)
             if self.with_attn:
                 x = AttnBlock(name=f"attn_{j}")(x)
+            if prompt is not None and self.prompt_heads:
+                x = PromptAttention(self.prompt_heads, name=f"text_attn_{j}")(x, prompt)
         if self.resample == "up":
             x = Upsample(self.resamp_with_conv, name="upsample")(x)
         elif self.resample == "down":
@@ -143,13 +192,25 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
+    """Latents -> pixels; a decoder whose config reads the prompt needs its `PromptStates`.
+
+    `features_only`: stop before the output head (`decoder_head`), as a trainer needs."""
+
     config: VQGANConfig
 
     @nn.compact
-    def __call__(self, z: jax.Array) -> jax.Array:
+    def __call__(
+        self, z: jax.Array, prompt: PromptStates | None = None, features_only: bool = False
+    ) -> jax.Array:
         c = self.config
+        if c.reads_prompt != (prompt is not None):
+            raise ValueError(
+                "this VQGAN's decoder reads the prompt: give it the prompt's text states"
+                if c.reads_prompt
+                else "this VQGAN's decoder does not read a prompt"
+            )
         h = _conv3x3(c.ch * c.ch_mult[-1], "conv_in")(z)
-        h = MidBlock(name="mid")(h)
+        h = MidBlock(name="mid")(h, prompt)
         resolution = c.grid_size
         for i in reversed(range(c.num_resolutions)):
             h = Level(
@@ -158,14 +219,23 @@ class Decoder(nn.Module):
                 resolution in c.attn_resolutions,
                 "up" if i else None,
                 c.resamp_with_conv,
+                c.text_heads if resolution in c.text_attn_resolutions else 0,
                 name=f"up_{i}",
-            )(h)
+            )(h, prompt)
             if i:
                 resolution *= 2
-        if c.give_pre_end:
+        if c.give_pre_end or features_only:
             return h
         h = nn.swish(_group_norm("norm_out")(h))
         return _conv3x3(c.out_ch, "conv_out")(h)
+
+
+def decoder_head(params: Any, features: jax.Array, out_channels: int) -> jax.Array:
+    """The decoder's last steps (norm_out, swish, conv_out) on `Decoder(features_only=True)`'s
+    output, with the decoder's parameters: what a trainer weighs the gradient of losses at."""
+    h = cast(jax.Array, _group_norm("norm_out").apply({"params": params["norm_out"]}, features))
+    conv = _conv3x3(out_channels, "conv_out")
+    return cast(jax.Array, conv.apply({"params": params["conv_out"]}, nn.swish(h)))
 
 
 class VectorQuantizer(nn.Module):
@@ -209,11 +279,17 @@ class VQGANModule(nn.Module):
         """Images [B,H,W,C] (as given, no rescaling) -> codes int [B, (H/f)*(W/f)]."""
         return self.quantize.nearest_codes(self.quant_conv(self.encoder(images)))
 
-    def decode_code(self, codes: jax.Array) -> jax.Array:
-        """Codes [B, n] -> decoder output [B,H,W,out_ch], unclipped."""
-        return self.decoder(self.post_quant_conv(self.quantize.lookup(codes)))
+    def decode_code(
+        self, codes: jax.Array, prompt: PromptStates | None = None, features_only: bool = False
+    ) -> jax.Array:
+        """Codes [B, n] (and the prompt, for a decoder that reads it) -> decoder output
+        [B,H,W,out_ch], unclipped (`features_only`: the features before the output head)."""
+        latents = self.post_quant_conv(self.quantize.lookup(codes))
+        return self.decoder(latents, prompt, features_only)
 
-    def __call__(self, images: jax.Array) -> tuple[jax.Array, jax.Array]:
+    def __call__(
+        self, images: jax.Array, prompt: PromptStates | None = None
+    ) -> tuple[jax.Array, jax.Array]:
         """Reconstruction and codes; touching every submodule, it is what ``init`` runs."""
         codes = self.encode(images)
-        return self.decode_code(codes), codes
+        return self.decode_code(codes, prompt), codes

@@ -6,6 +6,8 @@ import numpy as np
 
 from generator.legibility import (
     LegibilityJudge,
+    legibility_scores,
+    named_counts,
     named_objects,
     read_vocabulary,
     unknown_words,
@@ -50,3 +52,25 @@ def test_the_judge_scores_each_picture_for_the_named_objects_only(tiny_model_dir
     assert judge.score("a teepee on the lawn", pictures) is None
     vocabulary = read_vocabulary(tiny_model_dir)
     assert vocabulary is not None and {"penguins", "beach", "above"} <= vocabulary
+
+
+def test_a_prompt_says_how_many_of_each_object_or_not():
+    assert named_counts("three small jellyfish underwater", ["jellyfish"]) == [("jellyfish", 3)]
+    assert named_counts("a dog next to two small mice", NOUNS) == [("dog", 1), ("mouse", 2)]
+    assert named_counts("grapes and a big cactus", ["grapes", "cactus"]) == [
+        ("grapes", None),
+        ("cactus", 1),
+    ]
+    assert named_counts("penguins on a beach", NOUNS) == [("penguin", None)]
+
+
+def test_a_picture_with_the_wrong_number_is_not_legible():
+    # Two pictures, two objects (rows 0 and 1), counts 0..3: the first picture shows two of
+    # object 0 and one of object 1, the second three of object 0 and one of object 1.
+    probs = np.zeros((2, 2, 4))
+    probs[0, 0, 2] = probs[1, 0, 3] = 1.0
+    probs[:, 1, 1] = 1.0
+    three_and_one = legibility_scores(probs, [0, 1], [3, 1])
+    assert three_and_one == [0.5, 1.0]  # two jellyfish for "three" count against the first
+    assert legibility_scores(probs, [0, 1], [None, 1]) == [1.0, 1.0]  # no number said: present
+    assert legibility_scores(probs, [1], [2]) == [0.0, 0.0]

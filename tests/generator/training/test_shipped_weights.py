@@ -54,3 +54,18 @@ def test_the_shipped_recogniser_reads_real_scenes_and_rejects_noise(generator):
 def test_the_shipped_weights_say_how_legible_each_picture_is(generator):
     result = generator.generate("an apple on a blue background", candidates=4, keep=2, seed=0)
     assert all(0.0 <= c.legibility <= 1.0 for c in result.candidates)
+
+
+def test_the_curators_hint_counts_against_a_picture_with_the_wrong_number(generator):
+    from generator.legibility import LegibilityJudge
+    from generator.training.captions import Phrase, SceneSpec
+    from generator.training.scenes import render_scene
+
+    judge = LegibilityJudge.for_model(WEIGHTS)
+    assert judge is not None
+    two = SceneSpec(Phrase("jellyfish", 2), "underwater")
+    pictures = [render_scene(two, np.random.default_rng(seed), 64) for seed in range(6)]
+    right = judge.score("two jellyfish underwater", pictures)
+    wrong = judge.score("three jellyfish underwater", pictures)
+    assert right is not None and wrong is not None
+    assert np.mean(right) > 0.7 and np.mean(wrong) < 0.3
