@@ -4,8 +4,8 @@
 CLIP and recogniser into DIR as if DIR had trained them, so that later steps (the recogniser's
 robustness phase, assemble, evaluate, export) can build on a model trained elsewhere, e.g. on a
 GPU whose run directory is not on this machine. Each adopted stage carries `adopted.json` naming its
-source; the run's `PROVENANCE.md` says what was adopted and keeps the source card's account of
-how those parts were trained, which the new model card shows as written.
+source, and the source's `history.json` (every run that trained it) becomes the run's, to which
+`export` adds the run itself.
 """
 
 from __future__ import annotations
@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from generator.pipeline import MODEL_INFO_FILE
-from generator.training.paths import PARTS, PROVENANCE_FILE, RunPaths
+from generator.training.paths import PARTS, RunPaths
 
 ADOPTED_FILE = "adopted.json"
-CARD_FILE = "MODEL_CARD.md"
+# Every run that trained a shipped model (`generator.training.history`, which reads it).
+HISTORY_FILE = "history.json"
 
 
 class AdoptError(RuntimeError):
@@ -56,25 +57,9 @@ def adopt_model(paths: RunPaths, source: Path) -> None:
     if preview.exists():
         paths.scenes.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(preview, paths.scenes / "preview.png")
-    _write_provenance(paths, source, name)
-
-
-def _write_provenance(paths: RunPaths, source: Path, name: str) -> None:
-    card_path = source / CARD_FILE
-    card = card_path.read_text("utf-8") if card_path.exists() else ""
-    account = _section(card, "# ", "## Data") or "(the source model has no model card)"
-    parts = _section(card, "## Models", "## Figures")
-    shown = shown_path(source)
-    text = (
-        f"This run started from the shipped model `{name}` (`python -m generator.training adopt "
-        f"--from {shown}`): its VQGAN, DalleBart, CLIP and recogniser are that model's, and "
-        "the steps after `adopt` above trained further here (the parts table says which). What "
-        "its card said of how they were trained:\n\n"
-        + "\n".join("> " + line if line else ">" for line in account.strip().splitlines())
-        + ("\n>\n" + "\n".join("> " + line for line in parts.strip().splitlines()) if parts else "")
-        + "\n"
-    )
-    (paths.root / PROVENANCE_FILE).write_text(text, "utf-8")
+    history = source / HISTORY_FILE
+    if history.exists():
+        shutil.copyfile(history, paths.root / HISTORY_FILE)
 
 
 def shown_path(path: Path) -> str:
@@ -84,13 +69,3 @@ def shown_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-
-def _section(text: str, start: str, end: str) -> str:
-    """The lines of `text` from the one starting with `start` up to the one starting with `end`."""
-    lines = text.splitlines()
-    first = next((i for i, line in enumerate(lines) if line.startswith(start)), None)
-    if first is None:
-        return ""
-    last = next((i for i in range(first + 1, len(lines)) if lines[i].startswith(end)), len(lines))
-    return "\n".join(lines[first:last])

@@ -17,10 +17,13 @@ from typing import Any
 from generator.legibility import VOCABULARY_FILE
 from generator.paths import BUILTIN_MODEL_DIR
 from generator.training.adopt import adopted_from
+from generator.training.blind.reading import READINGS_DIR, readings_table, scored_readings
+from generator.training.blind.sheets import ship_reading
 from generator.training.configs import TrainingConfig
 from generator.training.evaluate import CONTACT_SHEET_FILE, METRICS_FILE
+from generator.training.history import HISTORY_FILE, read_history, run_entry
 from generator.training.loop import CURVE_FILE, checkpointed_step, planned_steps
-from generator.training.model_card import model_card
+from generator.training.model_card import model_card, run_commands, run_hardware
 from generator.training.paths import PARTS, TRAINED_STAGES, RunPaths
 
 DEFAULT_TARGET = BUILTIN_MODEL_DIR
@@ -68,7 +71,15 @@ def export_model(
         raise ExportError(f"the model is {size / 2**20:.1f} MiB; the budget is 60 MiB")
     metrics = json.loads(metrics_path.read_text("utf-8"))
     other = _comparison(compare)
-    card = model_card(paths, config, metrics, size, other)
+    model = json.loads((paths.model / MODEL_INFO_FILE).read_text("utf-8")).get("name", "")
+    history = [
+        *read_history(paths.root),
+        run_entry(paths, config, model, run_hardware(paths), run_commands(paths, config, metrics)),
+    ]
+    readings = _readings(paths, target)
+    card = model_card(
+        paths, config, metrics, size, history, readings_table(scored_readings(readings)), other
+    )
 
     target.mkdir(parents=True, exist_ok=True)
     for name in PARTS:
@@ -78,9 +89,13 @@ def export_model(
     for name in (MODEL_INFO_FILE, VOCABULARY_FILE):
         shutil.copyfile(paths.model / name, target / name)
     figures = target / "training"
-    if figures.exists():
-        shutil.rmtree(figures)
-    figures.mkdir()
+    kept = figures / READINGS_DIR
+    for item in figures.glob("*") if figures.exists() else []:
+        if item != kept:
+            shutil.rmtree(item) if item.is_dir() else item.unlink()
+    figures.mkdir(exist_ok=True)
+    for reading in sorted((paths.root / READINGS_DIR).glob("*")):
+        ship_reading(reading, kept / reading.name)
     shutil.copyfile(paths.evaluation / CONTACT_SHEET_FILE, figures / CONTACT_SHEET_FILE)
     for stage in TRAINED_STAGES:
         curve = getattr(paths, stage) / CURVE_FILE
@@ -88,8 +103,18 @@ def export_model(
             shutil.copyfile(curve, figures / f"{stage}_loss.png")
     shutil.copyfile(paths.scenes / "preview.png", figures / "scenes.png")
     shutil.copyfile(metrics_path, figures / "metrics.json")
+    (target / HISTORY_FILE).write_text(json.dumps(history, indent=2) + "\n", "utf-8")
     (target / CARD_FILE).write_text(card, "utf-8")
     return target
+
+
+def _readings(paths: RunPaths, target: Path) -> list[Path]:
+    """The blind readings the card reports: those shipped before (of earlier models, kept for
+    comparison) and the run's own, a run's reading replacing a shipped one of the same name."""
+    shipped = target / "training" / READINGS_DIR
+    ours = {reading.name: reading for reading in (paths.root / READINGS_DIR).glob("*")}
+    before = [r for r in shipped.glob("*") if r.name not in ours] if shipped.exists() else []
+    return sorted([*before, *ours.values()], key=lambda reading: reading.name)
 
 
 def _comparison(compare: RunPaths | None) -> dict[str, Any] | None:

@@ -13,10 +13,16 @@ from generator.dalle_bart import count_params as count_bart_params
 from generator.training.adopt import adopted_from, shown_path
 from generator.training.captions import vocabulary
 from generator.training.configs import TrainingConfig
+from generator.training.history import (
+    decoder_recipe,
+    history_commands,
+    history_table,
+    trained_in,
+)
 from generator.training.loop import FITTED_FILE, checkpointed_step, wall_time
 from generator.training.markdown import percent, table
 from generator.training.objects import default_objects
-from generator.training.paths import PARTS, PROVENANCE_FILE, TRAINED_STAGES, RunPaths
+from generator.training.paths import PARTS, TRAINED_STAGES, RunPaths
 from generator.training.recogniser import RecogniserConfig
 from generator.training.recogniser import count_params as count_recogniser_params
 from generator.training.splits import held_out
@@ -44,76 +50,57 @@ def _foil_sentence(metrics: dict[str, Any]) -> str:
     )
 
 
-def _parts_table(paths: RunPaths, config: TrainingConfig) -> str:
+def _parts_table(paths: RunPaths, config: TrainingConfig, history: list[dict[str, Any]]) -> str:
     bart = DalleBartConfig.from_dict(_config(paths, "dalle_bart"))
     vqgan = VQGANConfig.from_dict(_config(paths, "vqgan"))
     clip = CLIPConfig.from_dict(_config(paths, "clip"))
     recogniser = RecogniserConfig.from_dict(_config(paths, "recogniser"))
-
-    def trained(stage: str, per_step: str) -> str:
-        directory = getattr(paths, stage)
-        steps = checkpointed_step(directory)
-        adopted = adopted_from(directory)
-        source = f"adopted from `{adopted['name']}` (see above)" if adopted else ""
-        if steps < 0:
-            return source
-        batch = getattr(config, stage).optimizer.batch_size
-        hours = wall_time(directory)[0] / 3600
-        if source and stage == "recogniser":
-            per_step += ", half of them degraded (the robustness phase)"
-        if source and stage == "clip":
-            per_step += (
-                ", each scene with a foil (one object swapped, or the objects smeared) as a "
-                "negative, half of them degraded (the ranking phase)"
-            )
-        here = f"{steps:,} steps × {batch} {per_step}, {hours * 60:.1f} min"
-        return f"{source}, then {here} here" if source else here
-
-    vq = config.vqgan
-    crops = f"crops of {vq.crop} px" if vq.crop < config.data.image_size else "scenes"
+    decoder = "VQGAN decoder, trained further (encoder and codebook frozen)"
+    if vqgan.reads_prompt:
+        decoder = "VQGAN decoder that reads the prompt (encoder and codebook frozen)"
     rows = [
         (
             "VQGAN",
             f"f{vqgan.downsample_factor}: {vqgan.grid_size}×{vqgan.grid_size} = "
             f"{vqgan.num_tokens} tokens, {vqgan.n_embed} codes of {vqgan.embed_dim} dims",
             count_vqgan_params(vqgan),
-            trained("vqgan", crops),
+            trained_in(history, "vqgan"),
         ),
         (
-            "VQGAN decoder, trained further (encoder and codebook frozen)",
+            decoder,
             f"codebook (frozen) and decoder, {vqgan.ch}–{vqgan.ch * max(vqgan.ch_mult)} "
-            "channels; loss: pixels, edges and CLIP's vision features "
-            f"(weight {config.decoder.perceptual_weight:g})",
+            f"channels; {decoder_recipe(config)}",
             count_vqgan_params(vqgan, decode_only=True),
-            trained("decoder", "fresh scenes"),
+            trained_in(history, "decoder"),
         ),
         (
             "DalleBart",
             f"d={bart.d_model}, {bart.encoder_layers}+{bart.decoder_layers} layers, "
             f"text vocabulary {bart.encoder_vocab_size}",
             count_bart_params(bart),
-            trained("dalle_bart", f"captions, caption dropout {config.dalle_bart.caption_dropout}"),
+            trained_in(history, "dalle_bart"),
         ),
         (
             "CLIP (ranks the candidates)",
             f"ViT patch {clip.vision_config.patch_size}, width {clip.vision_config.hidden_size}; "
             f"text width {clip.text_config.hidden_size}",
             count_clip_params(clip),
-            trained("clip", "pairs"),
+            trained_in(history, "clip"),
         ),
         (
             "recogniser (judges legibility)",
             f"CNN, widths {', '.join(map(str, recogniser.widths))}",
             count_recogniser_params(recogniser),
-            trained("recogniser", "real scenes"),
+            trained_in(history, "recogniser"),
         ),
     ]
     return table(
-        ["part", "size", "parameters", "training"], [(a, b, f"{c:,}", d) for a, b, c, d in rows]
+        ["part", "size", "parameters", "trained in run"],
+        [(a, b, f"{c:,}", d) for a, b, c, d in rows],
     )
 
 
-def _commands(paths: RunPaths, config: TrainingConfig, metrics: dict[str, Any]) -> str:
+def run_commands(paths: RunPaths, config: TrainingConfig, metrics: dict[str, Any]) -> list[str]:
     """The commands that made the shipped weights: one `all` for a run trained here from
     scratch; for a run that adopted a model, `adopt` and each step that ran after it."""
     size = f"--out DIR --size {config.name}"
@@ -140,7 +127,7 @@ def _commands(paths: RunPaths, config: TrainingConfig, metrics: dict[str, Any]) 
         else:
             lines.append(f"python -m generator.training evaluate {size}")
     lines.append(f"python -m generator.training export {size}")
-    return "\n".join(lines)
+    return lines
 
 
 def _figures_table(metrics: dict[str, Any]) -> str:
@@ -254,6 +241,21 @@ same way, beside the shipped model's:
 """
 
 
+def _blind_section(readings: str) -> str:
+    if not readings:
+        return ""
+    return f"""## Blind reading: what a player names (the headline figure)
+Sheets of the six pictures the game keeps, for random held-out prompts drawn afresh for each
+reading, read by a reader who had seen neither the prompts nor an earlier reading of them, with
+real scenes through the VQGAN and real renders mixed in (`python -m generator.training.blind`;
+the sheets, the filled forms and the scores are in `training/readings/`). A sheet counts when
+the reader names the prompt's main object (its noun, plural, or a word WordNet counts as the
+same thing), every object, the main object's number, and the setting.
+
+{readings}
+"""
+
+
 def _vocabulary_section() -> str:
     nouns = sorted(item.noun for item in default_objects())
     other = sorted(set(vocabulary()) - {w for noun in nouns for w in noun.split()})
@@ -263,7 +265,7 @@ def _vocabulary_section() -> str:
     )
 
 
-def _hardware(paths: RunPaths) -> str:
+def run_hardware(paths: RunPaths) -> str:
     """The machine of the run's training: that of the first stage it trained itself (an
     adopting run may train any one of them)."""
     for stage in TRAINED_STAGES:
@@ -278,23 +280,18 @@ def model_card(
     config: TrainingConfig,
     metrics: dict[str, Any],
     size: int,
+    history: list[dict[str, Any]],
+    readings: str = "",
     other: dict[str, Any] | None = None,
 ) -> str:
+    """The card; `history`: every run that made the weights, this one last; `readings`: the
+    blind readings' table (the headline figure), empty when none was read."""
     held = held_out()
-    hardware = _hardware(paths)
-    timings_path = paths.root / "timings.json"
-    timings = json.loads(timings_path.read_text("utf-8")) if timings_path.exists() else {}
-    steps_time = (
-        f"{sum(timings.values()) / 60:.1f} min ("
-        + ", ".join(f"{name} {seconds / 60:.1f} min" for name, seconds in timings.items())
-        + ")"
-    )
+    total_minutes = sum(step["minutes"] for run in history for step in run["stages"])
     sampling = metrics["sampling"]
     codebook = metrics["codebook"]
     trust = metrics["recogniser"]
     ablation = ABLATION_FILE.read_text("utf-8").strip() if ABLATION_FILE.exists() else ""
-    provenance_path = paths.root / PROVENANCE_FILE
-    provenance = provenance_path.read_text("utf-8").strip() if provenance_path.exists() else ""
     metrics = {**metrics, "size": config.name}
     return f"""# Sixfold built-in model: `sixfold-emoji-{config.name}`
 
@@ -302,16 +299,16 @@ A small DALL·E Mini (DalleBart + VQGAN + CLIP) trained from scratch in this rep
 captioned scenes drawn from emoji, with a recogniser of its own that judges how legible its
 pictures are. It draws {config.data.image_size}×{config.data.image_size} pictures of the emoji
 world it was trained on ("two small penguins to the left of a sailboat on a beach"); it knows
-nothing else. The shipped weights come from
+nothing else. Weights: {size / 2**20:.1f} MiB in all (float16 on disk, computed in float32).
 
-```
-{_commands(paths, config, metrics)}
-```
+{_blind_section(readings)}
+## Where the weights come from
+{len(history)} training run(s), {total_minutes:.0f} min of wall time in all; each run started
+from the model the run before it shipped (`adopt`) and trained the steps listed.
 
-Hardware: {hardware}. Wall time of the whole run: {steps_time}.
-Weights: {size / 2**20:.1f} MiB in all (float16 on disk, computed in float32).
+{history_table(history)}
 
-{provenance}
+{history_commands(history)}
 
 ## Data
 - {config.data.train_scenes:,} training scenes, drawn by `generator/training/` from the Noto
@@ -322,11 +319,13 @@ Weights: {size / 2**20:.1f} MiB in all (float16 on disk, computed in float32).
   object–setting combinations. Every evaluation and validation prompt contains at least one.
 
 ## Models
-{_parts_table(paths, config)}
+{_parts_table(paths, config, history)}
 
-## Figures (`python -m generator.training evaluate`)
-Legibility is measured by the recogniser, which was trained only on real renders (never on
-model output) and feeds no loss and no ranking. On {metrics["prompts"]} held-out prompts; the
+## Figures of the recogniser (`python -m generator.training evaluate`)
+Legibility is measured here by the recogniser, which was trained only on real renders (never on
+model output) and feeds no loss and no ranking. It reads an object from its colour and place more
+readily than a person reads its shape, so these figures run above the blind reading's.
+On {metrics["prompts"]} held-out prompts; the
 pipeline draws {16} candidates per prompt and CLIP keeps six, as in the game.
 
 {_figures_table(metrics)}

@@ -10,9 +10,6 @@ from generator.pipeline import MODEL_INFO_FILE
 from generator.training.configs import TrainingConfig
 
 RUN_FILE = "run.json"
-# A run's own account of where and how its stages ran, when that was not one command on one
-# machine (e.g. parts adopted from a model trained elsewhere); the model card shows it as written.
-PROVENANCE_FILE = "PROVENANCE.md"
 
 
 class RunMismatchError(RuntimeError):

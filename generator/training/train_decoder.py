@@ -262,7 +262,7 @@ def make_train_step(models: StageModels, optimizer: optax.GradientTransformation
             discriminator, critic_params = models.discriminator, critic.params
 
             def fooling(head: Any, features: jax.Array) -> jax.Array:
-                recon = decoder_head(head, features, batch.images.shape[-1])
+                recon = shown(decoder_head(head, features, batch.images.shape[-1]))
                 judged = discriminator.apply({"params": critic_params}, recon, prompt.pooled)
                 return -jnp.mean(cast(jax.Array, judged))
 
@@ -271,7 +271,9 @@ def make_train_step(models: StageModels, optimizer: optax.GradientTransformation
             weight = jnp.where(adversarial_on, weight, 0.0)
             head_grad = jax.tree_util.tree_map(lambda a, b: a + weight * b, head_grad, gan_head)
             feature_grad = feature_grad + weight * gan_features
-            recon = jax.lax.stop_gradient(decoder_head(head, features, batch.images.shape[-1]))
+            recon = jax.lax.stop_gradient(
+                shown(decoder_head(head, features, batch.images.shape[-1]))
+            )
             critic, critic_metrics = _critic_update(
                 discriminator,
                 critic_optimizer,
@@ -289,6 +291,12 @@ def make_train_step(models: StageModels, optimizer: optax.GradientTransformation
         return optax.apply_updates(trained, updates), opt_state, critic, metrics
 
     return step
+
+
+def shown(pictures: jax.Array) -> jax.Array:
+    """What a player is shown: the decoder's output clipped to [0, 1] (so the discriminator
+    cannot be fooled, or tell fakes, by values out of range)."""
+    return jnp.clip(pictures, 0.0, 1.0)
 
 
 def adaptive_weight(reconstruction: Any, adversarial: Any) -> jax.Array:

@@ -20,6 +20,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     drawing.add_argument(
         "--model-dir", type=Path, default=None, help="the model (default: the built-in weights)"
     )
+    drawing.add_argument(
+        "--label", default="", help="how the model card names this reading (e.g. which model)"
+    )
     drawing.add_argument("--generated", type=int, default=12, help="sheets the pipeline draws")
     drawing.add_argument("--codec", type=int, default=6, help="sheets of real scenes via the VQGAN")
     drawing.add_argument("--real", type=int, default=4, help="sheets of real renders (controls)")
@@ -42,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
             print("error: the numbers of sheets must be >= 0, and not all 0", file=sys.stderr)
             return 2
         try:
-            keys = draw_reading(args.out, Generator(args.model_dir), args.seed, counts)
+            generator = Generator(args.model_dir)
+            keys = draw_reading(args.out, generator, args.seed, counts, args.label)
         except (FileExistsError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 2

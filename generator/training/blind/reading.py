@@ -19,6 +19,7 @@ from generator.training.captions import COLOURS
 from generator.training.markdown import percent, table
 from generator.training.objects import objects_by_noun
 
+READINGS_DIR = "readings"  # in a run directory and in a shipped model's training/
 SCORES_FILE = "scores.json"
 TABLE_FILE = "scores.md"
 _FILLER = frozenset({"a", "an", "the", "one", "two", "three", "some", "small", "big", "little"})
@@ -179,6 +180,25 @@ KIND_NAMES = {
 
 def scores_table(result: dict[str, Any]) -> str:
     """The figures per kind of sheet, as a markdown table."""
+    return readings_table([result])
+
+
+def scored_readings(directories: list[Path]) -> list[dict[str, Any]]:
+    """The scores of the readings in `directories` that have been read and scored, each with
+    its label (from its key), in the given order."""
+    results = []
+    for directory in directories:
+        path = directory / SCORES_FILE
+        if path.exists():
+            key = json.loads((directory / KEY_FILE).read_text("utf-8"))
+            label = key.get("label") or directory.name
+            results.append({**json.loads(path.read_text("utf-8")), "label": label})
+    return results
+
+
+def readings_table(results: list[dict[str, Any]]) -> str:
+    """One row per kind of sheet of each reading; a reading's label heads its rows when there
+    is more than one reading."""
 
     def cell(value: float | None, hits_of: int) -> str:
         if value is None:
@@ -186,18 +206,22 @@ def scores_table(result: dict[str, Any]) -> str:
         return f"{percent(value)} ({round(value * hits_of)} of {hits_of})"
 
     rows = []
-    for kind, figures in result["kinds"].items():
-        rows.append(
-            (
-                KIND_NAMES[kind],
-                figures["sheets"],
-                cell(figures["main_named"], figures["sheets"]),
-                cell(figures["all_named"], figures["sheets"]),
-                cell(figures["count_right"], figures["countable"]),
-                cell(figures["setting_right"], figures["sheets"]),
+    labelled = len(results) > 1
+    for result in results:
+        for kind, figures in result["kinds"].items():
+            rows.append(
+                (
+                    *((result.get("label", ""),) if labelled else ()),
+                    KIND_NAMES[kind],
+                    figures["sheets"],
+                    cell(figures["main_named"], figures["sheets"]),
+                    cell(figures["all_named"], figures["sheets"]),
+                    cell(figures["count_right"], figures["countable"]),
+                    cell(figures["setting_right"], figures["sheets"]),
+                )
             )
-        )
     header = [
+        *(["reading"] if labelled else []),
         "sheets",
         "n",
         "main object named",

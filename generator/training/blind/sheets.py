@@ -17,6 +17,7 @@ reader, who is given `DIR/sheets/` alone.
 from __future__ import annotations
 
 import json
+import shutil
 import string
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -138,7 +139,11 @@ def sheet_drawers(generator: Generator, seed: int, size: int) -> dict[str, Drawe
 
 
 def draw_reading(
-    out: Path, generator: Generator, seed: int, counts: dict[str, int], size: int = 64
+    out: Path,
+    generator: Generator,
+    seed: int,
+    counts: dict[str, int],
+    label: str = "",
 ) -> list[SheetKey]:
     """Write the lettered sheets, the answers form and its instructions under `out/sheets/`, and
     the key to `out/key.json`. Refuses a directory that already holds a reading."""
@@ -152,7 +157,7 @@ def draw_reading(
     order = np.random.default_rng([seed, 23]).permutation(len(specs))
     sheets_dir = out / SHEETS_DIR
     sheets_dir.mkdir(parents=True, exist_ok=True)
-    drawers = sheet_drawers(generator, seed, size)
+    drawers = sheet_drawers(generator, seed, generator.vqgan.config.resolution)
     keys: list[SheetKey] = []
     names = letters()
     for position in tqdm(order, desc="sheets", unit="sheet", dynamic_ncols=True):
@@ -161,6 +166,7 @@ def draw_reading(
         sheet_image(drawers[kind](spec)).save(sheets_dir / f"sheet-{letter}.png")
         keys.append(key_entry(letter, kind, spec))
     record = {
+        "label": label,
         "seed": seed,
         "model": generator.model_name,
         "candidates": CANDIDATES,
@@ -169,6 +175,13 @@ def draw_reading(
     (out / KEY_FILE).write_text(json.dumps(record, indent=2) + "\n", "utf-8")
     write_form(sheets_dir, [key.letter for key in keys])
     return keys
+
+
+def ship_reading(reading: Path, target: Path) -> None:
+    """Copy a reading (key, sheets, filled form, scores) to where a shipped model keeps it."""
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(reading, target)
 
 
 def write_form(sheets_dir: Path, sheet_letters: list[str]) -> None:

@@ -163,7 +163,7 @@ def test_an_adopted_model_keeps_its_parts_and_trains_only_the_asked_ones_further
     assert "beats_foil" in clip_log  # an adopted CLIP trains the ranking phase from its start
 
 
-def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_run, tmp_path):
+def test_an_adopted_run_ships_with_its_commands_and_every_run_in_one_table(adopted_run, tmp_path):
     source, paths, config = adopted_run
     target = export_model(paths, config, tmp_path / "weights")
     card = (target / CARD_FILE).read_text()
@@ -172,10 +172,16 @@ def test_an_adopted_run_ships_with_its_commands_and_the_source_account(adopted_r
     assert "python -m generator.training clip --out DIR --size tiny" in card
     assert "python -m generator.training decoder --out DIR --size tiny" in card
     assert "python -m generator.training vqgan" not in card
-    assert "VQGAN decoder, trained further (encoder and codebook frozen)" in card
+    assert "VQGAN decoder that reads the prompt (encoder and codebook frozen)" in card
     assert "python -m generator.training evaluate --out DIR --size tiny --prompts 4" in card
-    assert "adopted from `sixfold-emoji-tiny` (see above), then 8 steps" in card
-    assert "> # Sixfold built-in model: `sixfold-emoji-tiny`" in card  # the source's own account
+    # Both runs in one table: the source's from its history, this one's added; no card nested.
+    history = json.loads((target / "history.json").read_text())
+    assert len(history) == 2 and len(history[0]["commands"]) == 2  # all, export
+    assert {step["stage"] for step in history[1]["stages"]} >= {"recogniser", "clip", "decoder"}
+    assert "vqgan" not in {step["stage"] for step in history[1]["stages"]}
+    assert "| 1 |" in card and "| 2 |" in card and "| recogniser | 8 steps × " in card
+    assert "python -m generator.training all --out DIR --size tiny" in card  # run 1's command
+    assert "> " not in card
     assert "On 4 held-out prompts" in card
     assert "Hardware: unknown" not in card  # the machine of the stages it trained
     assert "scores a held-out scene above its foil" in card
@@ -203,3 +209,41 @@ def test_adopting_needs_a_whole_model_and_a_run_of_its_own(adopted_run, tmp_path
     (fresh.trained(fresh.vqgan)).mkdir(parents=True)
     with pytest.raises(AdoptError, match="trained in this run"):
         adopt_model(fresh, source)
+
+
+def _scored_reading(directory, label, main_named):
+    directory.mkdir(parents=True)
+    (directory / "key.json").write_text(json.dumps({"label": label, "seed": 1, "sheets": []}))
+    figures = {
+        "sheets": 4,
+        "main_named": main_named,
+        "all_named": 0.5,
+        "count_right": 0.25,
+        "countable": 4,
+        "setting_right": 1.0,
+    }
+    (directory / "scores.json").write_text(json.dumps({"kinds": {"generated": figures}}))
+
+
+def test_the_card_leads_with_the_blind_readings_and_keeps_earlier_models_ones(
+    finished_run, tmp_path
+):
+    paths, config = finished_run
+    target = tmp_path / "weights"
+    readings = paths.root / "readings"
+    try:
+        _scored_reading(readings / "r1-before", "the model before", 0.25)
+        export_model(paths, config, target)
+        shutil.rmtree(readings)
+        _scored_reading(readings / "r2-after", "this model", 0.75)
+        export_model(paths, config, target)
+    finally:
+        shutil.rmtree(readings, ignore_errors=True)
+    card = (target / CARD_FILE).read_text()
+    assert card.index("## Blind reading") < card.index("## Figures of the recogniser")
+    assert "| the model before | generated (the six kept of 16) | 4 | 25% (1 of 4) |" in card
+    assert "| this model | generated (the six kept of 16) | 4 | 75% (3 of 4) |" in card
+    assert sorted(p.name for p in (target / "training" / "readings").iterdir()) == [
+        "r1-before",
+        "r2-after",
+    ]
