@@ -5,8 +5,9 @@ Frames from the browser:
     {"type": "state"}                                   (send me the game as it stands)
 Frames to the browser: state, error and counts, as game.protocol builds them.
 
-A frame that is not JSON, or not one of the above, gets an error frame ("bad_message"); a
-service outage gets one with code "unavailable" (and at connect, close code 4503).
+Every frame counts against the socket's message rate first. A frame that is binary, empty, too
+long, not JSON, or not one of the above, gets an error frame ("bad_message"); a service outage
+gets one with code "unavailable" (and at connect, close code 4503).
 
 Origins are checked before this consumer runs (AllowedHostsOriginValidator in config.asgi).
 """
@@ -14,6 +15,8 @@ Origins are checked before this consumer runs (AllowedHostsOriginValidator in co
 from __future__ import annotations
 
 import asyncio
+import importlib
+import logging
 import uuid
 import weakref
 from typing import Any
@@ -30,7 +33,25 @@ from game.tabs import open_tabs, tabs_key, tell
 from game.validation import GuessRejected
 from puzzles.models import Puzzle
 
-_MALFORMED = object()  # what a frame that is not JSON decodes to
+logger = logging.getLogger(__name__)
+
+
+def _peer_gone_errors() -> tuple[type[BaseException], ...]:
+    """What an ASGI server raises on a send to a socket whose page has already closed it
+    (Daphne: autobahn's Disconnected; uvicorn: ClientDisconnected)."""
+    found: list[type[BaseException]] = []
+    for module, name in (
+        ("autobahn.exception", "Disconnected"),
+        ("uvicorn.protocols.utils", "ClientDisconnected"),
+    ):
+        try:
+            found.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+PEER_GONE = _peer_gone_errors()
 
 # Joins and leaves of players' tabs (game.tabs, in Redis) at once, per process: a thousand
 # players leaving together must queue here rather than each take a Redis connection (which runs
@@ -105,6 +126,10 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
+        except PEER_GONE as error:
+            # A frame on its way to a page that has closed (a flooded page that stopped reading,
+            # or one that went mid-reply): nothing is lost, there is no one to tell.
+            logger.info("socket closed before a frame reached it (%s)", error)
         finally:
             # A send to a page that has just gone (another tab's update) ends the consumer with
             # the server's "client disconnected" error before `disconnect` runs: the tabs and
@@ -141,14 +166,10 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
-    @classmethod
-    async def decode_json(cls, text_data: str) -> Any:
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:  # malformed JSON: answered with an error frame in receive_json
-            return _MALFORMED
-
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
+        """Every frame, text or binary, whatever its bytes: counted, then parsed and answered."""
         if not hasattr(self, "puzzle"):
             return
         limit, window = conf.message_rate()
@@ -156,6 +177,13 @@ class PlayConsumer(AsyncJsonWebsocketConsumer):
         if await ratelimit.seconds_to_wait(f"ws:{self.channel_name}", limit, window, shared=False):
             await self._fail(FLOODING, "rate_limited", "Too many messages: reload the page.")
             return
+        content = protocol.parse_message(text_data if bytes_data is None else None)
+        if isinstance(content, protocol.Malformed):
+            await self._error("bad_message", content.reason, None)
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
         try:
             if kind == "guess":

@@ -9,15 +9,73 @@ Frames (JSON objects):
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 # A reply names the guess it answers by the id the page made for it; anything that is not a
 # short string is not echoed back (the page then matches by order).
 MAX_REPLY_ID_CHARS = 64
 
+# Every code an error frame (or an HTTP error body) carries, and what it means.
+ERROR_CODES = {
+    "bad_message": "the frame or body is not a message the protocol knows",
+    "bad_id": "the guess has no usable id",
+    "not_text": "the guess is not text",
+    "empty": "the guess is empty",
+    "control_character": "the guess holds an invisible or control character",
+    "too_long": "the guess is longer than allowed",
+    "too_many_words": "the guess has too many words",
+    "word_too_long": "a word of the guess is longer than allowed",
+    "no_words": "the guess has no word made of letters",
+    "invalid": "the guess cannot be played",
+    "repeated": "the player made this guess already",
+    "game_over": "the game is over",
+    "rate_limited": "too many guesses or messages: wait",
+    "no_session": "no session: reload the page",
+    "no_puzzle": "no such puzzle to play",
+    "not_ready": "the puzzle is not ready",
+    "unavailable": "a service the game needs is down: try again",
+}
+
 # Close codes of the socket (4000-4999 are the application's own). The page gets them from its
 # config (`close_codes()`), so that both ends read them from here.
 NO_SESSION, NO_PUZZLE, FLOODING, UNAVAILABLE = 4401, 4404, 4429, 4503
+
+
+# The longest message the page ever sends is a guess: 120 characters of text and a 64-character
+# id, JSON-escaped (a character at most 12 bytes as a surrogate pair, \uXXXX\uXXXX) and framed.
+# Anything longer is refused before it is parsed: no depth of nesting or length of number in it
+# can cost the server more than this many bytes' work.
+MAX_MESSAGE_BYTES = 4096
+
+
+class Malformed:
+    """A message that is not a JSON object the protocol knows: why, for the error's text."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def parse_message(data: str | bytes | None) -> Any:
+    """The JSON value of a frame's text or a request's body, or `Malformed` saying why not
+    (empty, binary, not UTF-8, too long, not JSON, nested too deep)."""
+    if data is None:
+        return Malformed("The game reads text messages only.")
+    if len(data) > MAX_MESSAGE_BYTES:
+        return Malformed("That message is too long.")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return Malformed("That message is not UTF-8 text.")
+    if not data.strip():
+        return Malformed("That message was empty.")
+    try:
+        return json.loads(data)
+    except RecursionError:
+        return Malformed("That message is nested too deep.")
+    except ValueError:  # not JSON, or a number past Python's 4,300-digit limit
+        return Malformed("That message was not JSON.")
 
 
 def reply_id(raw: object) -> str | None:

@@ -310,6 +310,13 @@ def _record_in_transaction(scored: ScoredGuess, site_url: str) -> GuessOutcome:
     return GuessOutcome(state, duplicate=False)
 
 
+def too_fast(wait: int) -> GuessRejected:
+    """The answer to a player over their guess rate, who may guess again in `wait` seconds."""
+    return GuessRejected(
+        f"You are guessing very fast. Take a breath and try again in {wait} s.", "rate_limited"
+    )
+
+
 async def submit_guess(
     puzzle: Puzzle, player: uuid.UUID, client_id_raw: object, raw_text: object, site_url: str
 ) -> GuessOutcome:
@@ -333,10 +340,7 @@ async def submit_guess(
         f"guess-id:{player}:{client_id}", f"guess:{player}", limit, window
     )
     if wait:
-        raise GuessRejected(
-            f"You are guessing very fast. Take a breath and try again in {wait} s.",
-            "rate_limited",
-        )
+        raise too_fast(wait)
     score = await answers.score(answer, text)
     return await in_db_thread(_record)(
         ScoredGuess(puzzle, player, client_id, text, score), site_url

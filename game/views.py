@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
@@ -19,7 +18,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from game import outages, protocol, services
+from game import conf, outages, protocol, ratelimit, services
 from game.community import community_counts
 from game.db import in_db_thread
 from game.players import (
@@ -172,12 +171,27 @@ def state(request: HttpRequest, number: int) -> JsonResponse:
     return JsonResponse(protocol.state_frame(game))
 
 
+async def _malformed(request: HttpRequest, body: protocol.Malformed) -> JsonResponse:
+    """A body the protocol cannot read: counted against the player's guesses (so that a
+    session cannot send them without end), then answered with its code."""
+    try:
+        player = await in_db_thread(_player_or_none)(request)
+        if player is None:
+            return _no_session()
+        limit, window = conf.guess_rate()
+        wait = await ratelimit.seconds_to_wait(f"guess:{player}", limit, window)
+    except outages.SERVICE_ERRORS as error:
+        return _unavailable("guess", error)
+    if wait:
+        return _error("rate_limited", services.too_fast(wait).message, 429)
+    return _error("bad_message", body.reason, 400)
+
+
 @require_POST
 async def guess(request: HttpRequest, number: int) -> JsonResponse:
-    try:
-        body: Any = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return _error("bad_message", "That request was not JSON.", 400)
+    body: Any = protocol.parse_message(request.body)
+    if isinstance(body, protocol.Malformed):
+        return await _malformed(request, body)
     if not isinstance(body, dict):
         body = {}
     guess_id = body.get("id")
