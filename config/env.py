@@ -150,7 +150,16 @@ def database_from_url(url: str) -> dict[str, Any]:
                 raise ImproperlyConfigured(
                     f"DATABASE_URL: pool={pool_size!r} is not a number of connections"
                 ) from None
-            options["pool"] = {"min_size": 1, "max_size": size, "timeout": 10}
+            from psycopg_pool import ConnectionPool
+
+            # Each connection is checked as it leaves the pool (one round trip): after
+            # PostgreSQL restarts, the dead ones are dropped instead of failing a request.
+            options["pool"] = {
+                "min_size": 1,
+                "max_size": size,
+                "timeout": 10,
+                "check": ConnectionPool.check_connection,
+            }
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),

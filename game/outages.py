@@ -9,6 +9,7 @@ server error page, and nothing is stored or changed.
 from __future__ import annotations
 
 import logging
+import time
 
 from django.db import DatabaseError
 from redis.exceptions import RedisError
@@ -23,5 +24,20 @@ UNAVAILABLE_MESSAGE = (
 )
 
 
+# While a service is down every request meets it: the log names the fault once, then at most
+# once per this many seconds with the number of requests it met in between.
+REPORT_EVERY_SECONDS = 60.0
+_last_reported: dict[str, tuple[float, int]] = {}
+
+
 def report(where: str, error: BaseException) -> None:
-    log.warning("%s: a service is unavailable: %s: %s", where, type(error).__name__, error)
+    """Log an outage a request met: the first time, then once a minute with a count."""
+    fault = type(error).__name__
+    now = time.monotonic()
+    last, unreported = _last_reported.get(fault, (-REPORT_EVERY_SECONDS, 0))
+    if now - last < REPORT_EVERY_SECONDS:
+        _last_reported[fault] = (last, unreported + 1)
+        return
+    _last_reported[fault] = (now, 0)
+    since = f" ({unreported} more requests met it since the last report)" if unreported else ""
+    log.warning("%s: a service is unavailable: %s: %s%s", where, fault, error, since)

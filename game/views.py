@@ -31,6 +31,7 @@ from game.players import (
 )
 from game.validation import MAX_GUESS_CHARS, GuessRejected
 from puzzles.calendar import puzzle_day
+from puzzles.catch_up import ask_for_recovery
 from puzzles.models import Puzzle
 
 
@@ -70,6 +71,7 @@ def today(request: HttpRequest) -> HttpResponse:
     puzzle = services.todays_puzzle()
     if puzzle is None:
         ensure_player(request.session)
+        ask_for_recovery("today's page found no puzzle")
         return render(request, "game/no_puzzle.html", status=200)
     return _play_page(request, puzzle)
 
@@ -80,6 +82,7 @@ def puzzle_page(request: HttpRequest, number: int) -> HttpResponse:
     if puzzle is None and number == services.today_number():
         # Today's puzzle exists on the calendar but its pictures are not ready: say so.
         ensure_player(request.session)
+        ask_for_recovery("today's page found no puzzle")
         return render(request, "game/no_puzzle.html", status=200)
     return _play_page(request, puzzle or _puzzle_or_404(number))
 

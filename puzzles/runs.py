@@ -9,6 +9,11 @@ transaction, so a crash leaves at most unreferenced files, never a half-publishe
 
 When attempts keep failing the puzzle falls back, in this order: the images of an earlier
 successful generation, the fallback prompt, a replay of an earlier published puzzle.
+
+Faults of the machine are not failures of the puzzle: storage that cannot take the pictures is
+waited for (`storing`), then the puzzle is given back without spending an attempt; a database
+that drops while the run reports progress or publishes is waited for and tried again, and a
+publication that reached the database before the connection dropped is recognised as done.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -39,6 +44,7 @@ from puzzles.services import (
     fallback_prompt,
     publish_due_puzzles,
 )
+from puzzles.storing import StorageUnavailable, save_pictures
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,13 @@ class Outcome(enum.Enum):
     SKIPPED = "skipped"  # not ours to generate: done already, or another run holds it
     FAILED = "failed"
     WAITING = "waiting"  # no model is installed yet: the puzzle stays scheduled, no attempt spent
+    DEFERRED = "deferred"  # the machine could not store it: given back, no attempt spent
+
+
+# Waits between tries to publish while the database is unreachable (about 2 minutes in all: a
+# restarted PostgreSQL answers again within seconds).
+DATABASE_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 30.0, 30.0)
+DATABASE_FAULTS = (OperationalError, InterfaceError)
 
 
 class ClaimLost(generation.StopGeneration):
@@ -144,12 +157,23 @@ def _reporter(claim: Claim, observer: generation.Progress | None) -> generation.
         if time.monotonic() - last < _REPORT_INTERVAL_SECONDS and done < total:
             return
         last = time.monotonic()
-        alive = Puzzle.objects.filter(pk=claim.puzzle_id, claim_token=claim.token).update(
-            progress_stage=stage[:40],
-            progress_done=done,
-            progress_total=total,
-            lease_expires_at=timezone.now() + lease(),
-        )
+        try:
+            alive = Puzzle.objects.filter(pk=claim.puzzle_id, claim_token=claim.token).update(
+                progress_stage=stage[:40],
+                progress_done=done,
+                progress_total=total,
+                lease_expires_at=timezone.now() + lease(),
+            )
+        except DATABASE_FAULTS as error:
+            # The lease runs for many minutes: one renewal missed while the database restarts
+            # costs nothing, and the run goes on drawing.
+            log.warning(
+                "puzzle %s: progress not recorded, database unreachable (%s)",
+                claim.puzzle_id,
+                error,
+            )
+            connection.close()
+            return
         if not alive:
             raise ClaimLost(f"puzzle {claim.puzzle_id} was taken over by another run")
 
@@ -174,15 +198,16 @@ def attempt_puzzle(puzzle_id: int, observer: generation.Progress | None = None) 
         result = generation.generate_images(
             claim.prompt, settings.SIXFOLD_CANDIDATES, claim.seed, report
         )
-        for done, image in enumerate(result.images):
-            report("storing", done, len(result.images))
-            stored.append(default_storage.save(random_image_name(None, ""), ContentFile(image.png)))
-        report("storing", len(stored), len(result.images))
-        _finish(claim, result, stored, time.monotonic() - started)
+        stored = save_pictures([image.png for image in result.images], report)
+        _finish_when_reachable(claim, result, stored, time.monotonic() - started)
     except ClaimLost as error:
         delete_files(stored)
         log.warning("%s", error)
         return Outcome.SKIPPED
+    except StorageUnavailable as error:
+        log.warning("puzzle %s given back for later, no attempt spent: %s", puzzle_id, error)
+        _give_back(claim, str(error))
+        return Outcome.DEFERRED
     except Exception as error:
         delete_files(stored)
         log.exception("generating puzzle %s failed", puzzle_id)
@@ -194,6 +219,54 @@ def attempt_puzzle(puzzle_id: int, observer: generation.Progress | None = None) 
         delete_files(stored)
         raise
     return Outcome.GENERATED
+
+
+def _finish_when_reachable(
+    claim: Claim, result: generation.GeneratedSet, names: list[str], duration: float
+) -> None:
+    """`_finish`, tried again while the database is unreachable. A commit whose answer was lost
+    with the connection may have gone through: the pictures then belong to the puzzle, which
+    is published, and are not stored again (nor deleted as a lost claim's)."""
+    for delay in (*DATABASE_RETRY_DELAYS, None):
+        try:
+            if delay is not None and _published_with(names):
+                return
+            _finish(claim, result, names, duration)
+            return
+        except DATABASE_FAULTS as error:
+            connection.close()  # a broken connection goes; the next query opens another
+            if delay is None:
+                raise
+            if delay == DATABASE_RETRY_DELAYS[0]:
+                log.warning(
+                    "puzzle %s: database unreachable while publishing (%s); trying again for "
+                    "%.0f s",
+                    claim.puzzle_id,
+                    error,
+                    sum(DATABASE_RETRY_DELAYS),
+                )
+            time.sleep(delay)
+
+
+def _published_with(names: list[str]) -> bool:
+    try:
+        return PuzzleImage.objects.filter(file__in=names).exists()
+    except DATABASE_FAULTS:
+        connection.close()
+        return False
+
+
+def _give_back(claim: Claim, reason: str) -> None:
+    """Return a claimed puzzle to the schedule, its attempt not counted."""
+    Puzzle.objects.filter(pk=claim.puzzle_id, claim_token=claim.token).update(
+        state=Puzzle.State.SCHEDULED,
+        attempts=F("attempts") - 1,
+        error=f"Waiting to be drawn again: {reason}"[:2000],
+        claim_token=None,
+        lease_expires_at=None,
+        progress_stage="",
+        updated_at=timezone.now(),
+    )
 
 
 def _finish(

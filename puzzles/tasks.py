@@ -9,10 +9,11 @@ a run that died is taken over once its lease has run out, without waiting for th
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.db import transaction
 
-from puzzles import runs
+from puzzles import catch_up, runs
 
 
 @shared_task(name="puzzles.prepare_puzzles")
@@ -25,6 +26,13 @@ def prepare_puzzles() -> list[int]:
 def recover_puzzles() -> list[int]:
     """Every few minutes: take over stopped runs and queue due puzzles nothing is working on."""
     return _enqueue_all(runs.recover())
+
+
+@worker_ready.connect
+def _catch_up_at_start(**_: object) -> None:
+    """A worker that starts asks for the recovery job at once: after a night without beat (or a
+    machine that was off), the day's puzzle is queued now rather than at beat's next tick."""
+    catch_up.ask_for_recovery("a worker started")
 
 
 def _enqueue_all(puzzle_ids: list[int]) -> list[int]:
@@ -44,6 +52,8 @@ def _enqueue_all(puzzle_ids: list[int]) -> list[int]:
 )
 def generate_puzzle(self, puzzle_id: int) -> str:  # type: ignore[no-untyped-def]
     outcome = runs.attempt_puzzle(puzzle_id)
+    if outcome is runs.Outcome.DEFERRED:  # the machine could not store it: later, as it was
+        raise self.retry(countdown=settings.SIXFOLD_RETRY_BACKOFF_SECONDS)
     if outcome is runs.Outcome.FAILED:
         step = runs.after_failure(puzzle_id)
         if step.retry_in is not None:

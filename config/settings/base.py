@@ -192,6 +192,9 @@ SIXFOLD_GENERATION_QUEUE = env_str("SIXFOLD_GENERATION_QUEUE", "generation")
 # The recovery job (beat, every few minutes) leaves alone puzzles touched more recently than
 # this: they were just queued or just failed and are waiting for their retry.
 SIXFOLD_RECOVERY_QUIET_SECONDS = env_int("SIXFOLD_RECOVERY_QUIET_SECONDS", 300, minimum=0)
+# How long a run waits for media storage that cannot take its pictures (a full disk) before it
+# gives the puzzle back, no attempt spent, to be drawn again later (puzzles.storing).
+SIXFOLD_STORAGE_PATIENCE_SECONDS = env_int("SIXFOLD_STORAGE_PATIENCE_SECONDS", 600, minimum=0)
 
 # --- Celery ------------------------------------------------------------------------------------
 

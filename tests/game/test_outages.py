@@ -146,3 +146,24 @@ async def test_with_redis_down_the_socket_says_so_and_closes_4503(settings: Any)
     assert (error["type"], error["code"]) == ("error", "unavailable")
     closed = await socket.receive_output(timeout=30)
     assert closed == {"type": "websocket.close", "code": 4503}
+
+
+def test_an_outage_is_logged_once_then_once_a_minute_with_a_count(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    from game import outages
+
+    clock = [1000.0]
+    monkeypatch.setattr(outages.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(outages, "_last_reported", {})
+    with caplog.at_level(logging.WARNING, logger="game.outages"):
+        for _ in range(50):
+            outages.report("guess", ConnectionRefusedError(111, "Connection refused"))
+        clock[0] += 61
+        outages.report("guess", ConnectionRefusedError(111, "Connection refused"))
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2
+    assert "ConnectionRefusedError" in lines[0] and "more requests" not in lines[0]
+    assert "(49 more requests met it since the last report)" in lines[1]
