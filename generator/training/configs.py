@@ -388,7 +388,9 @@ def _prompt_decoder(steps: int) -> DecoderTrainingConfig:
         reads_prompt=True,
         text_attn_resolutions=(16, 32),
         degraded=DegradedCodes(share=0.75),
-        adversarial=AdversarialTerm(weight=0.4, start=200),
+        # At 0.4 the decoder answered the discriminator within 50 steps by shifting hues (clouds
+        # cyan, skulls blue; held-out L1 0.036 -> 0.047) rather than drawing sharper: a nudge.
+        adversarial=AdversarialTerm(weight=0.1, start=200),
     )
 
 

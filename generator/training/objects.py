@@ -78,7 +78,8 @@ def _parse_entry(path: Path, index: int, entry: object) -> SceneObject:
     if not isinstance(noun, str) or not _NOUN_PATTERN.fullmatch(noun):
         raise ObjectTableError(f"{where}: 'noun' must be lower-case words, got {noun!r}")
     where = f"{path}: entry {index} ({noun!r})"
-    plural = entry.get("plural", regular_plural(noun))
+    # A mass noun ("grapes", "popcorn") is never counted: its plural is itself, not "grapeses".
+    plural = entry.get("plural", noun if entry.get("mass") else regular_plural(noun))
     if not isinstance(plural, str) or not _NOUN_PATTERN.fullmatch(plural):
         raise ObjectTableError(f"{where}: 'plural' must be lower-case words, got {plural!r}")
     category = entry.get("category")

@@ -99,3 +99,31 @@ def test_every_drawn_caption_follows_the_grammar(split):
         assert parse_caption(text) == spec, text
         settings_seen.add(spec.setting)
     assert settings_seen == set(SETTINGS)
+
+
+def test_the_vocabulary_is_what_the_grammar_can_write():
+    from generator.training.captions import (
+        RELATIONS,
+        SETTINGS,
+        Phrase,
+        SceneSpec,
+        caption,
+        vocabulary,
+    )
+    from generator.training.objects import default_objects
+
+    written: set[str] = set()
+    for item in default_objects():
+        phrases = [Phrase(item.noun)]
+        if not item.mass:
+            phrases += [Phrase(item.noun, 1, "small"), Phrase(item.noun, 1, "big")]
+            phrases += [Phrase(item.noun, 2, "small"), Phrase(item.noun, 3)]
+        for phrase in phrases:
+            written.update(caption(SceneSpec(phrase, "sky")).split())
+    other = Phrase("apple") if default_objects()[0].noun != "apple" else Phrase("pear")
+    for relation in RELATIONS:
+        written.update(caption(SceneSpec(Phrase("cat"), "sky", relation, other)).split())
+    for setting in SETTINGS:
+        written.update(caption(SceneSpec(Phrase("cat"), setting)).split())
+    assert set(vocabulary()) == written
+    assert not [word for word in written if word.endswith(("eses", "ieses"))]
