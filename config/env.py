@@ -150,16 +150,7 @@ def database_from_url(url: str) -> dict[str, Any]:
                 raise ImproperlyConfigured(
                     f"DATABASE_URL: pool={pool_size!r} is not a number of connections"
                 ) from None
-            from psycopg_pool import ConnectionPool
-
-            # Each connection is checked as it leaves the pool (one round trip): after
-            # PostgreSQL restarts, the dead ones are dropped instead of failing a request.
-            options["pool"] = {
-                "min_size": 1,
-                "max_size": size,
-                "timeout": 10,
-                "check": ConnectionPool.check_connection,
-            }
+            options["pool"] = {"min_size": 1, "max_size": size, "timeout": 10}
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -170,6 +161,9 @@ def database_from_url(url: str) -> dict[str, Any]:
             # Under ASGI a persistent connection would outlive its thread: Django's docs ask for
             # CONN_MAX_AGE = 0 and a pool instead (connections go back to it after each call).
             "CONN_MAX_AGE": 0,
+            # With a pool, Django then checks each connection as it leaves the pool (one round
+            # trip): after PostgreSQL restarts, dead ones are dropped instead of failing a request.
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
         }
     raise ImproperlyConfigured(

@@ -18,7 +18,7 @@ from django.core.cache import cache
 log = logging.getLogger(__name__)
 
 RECOVERY_TASK = "puzzles.recover_puzzles"
-_ASKED_KEY = "puzzles:catch-up-asked"
+ASKED_KEY = "puzzles:catch-up-asked"
 
 
 def ask_for_recovery(reason: str) -> bool:
@@ -26,7 +26,7 @@ def ask_for_recovery(reason: str) -> bool:
     A broker or cache that is down is logged, never raised: the page still answers."""
     try:
         if not cache.add(
-            _ASKED_KEY, reason, timeout=max(settings.SIXFOLD_RECOVERY_QUIET_SECONDS, 1)
+            ASKED_KEY, reason, timeout=max(settings.SIXFOLD_RECOVERY_QUIET_SECONDS, 1)
         ):
             return False
         current_app.send_task(RECOVERY_TASK, retry=False)  # a page must not wait on a broker

@@ -172,7 +172,7 @@ def _reporter(claim: Claim, observer: generation.Progress | None) -> generation.
                 claim.puzzle_id,
                 error,
             )
-            connection.close()
+            _drop_connection()
             return
         if not alive:
             raise ClaimLost(f"puzzle {claim.puzzle_id} was taken over by another run")
@@ -234,7 +234,7 @@ def _finish_when_reachable(
             _finish(claim, result, names, duration)
             return
         except DATABASE_FAULTS as error:
-            connection.close()  # a broken connection goes; the next query opens another
+            _drop_connection()
             if delay is None:
                 raise
             if delay == DATABASE_RETRY_DELAYS[0]:
@@ -252,8 +252,15 @@ def _published_with(names: list[str]) -> bool:
     try:
         return PuzzleImage.objects.filter(file__in=names).exists()
     except DATABASE_FAULTS:
-        connection.close()
+        _drop_connection()
         return False
+
+
+def _drop_connection() -> None:
+    """Let a broken connection go, so that the next query opens another (inside a transaction,
+    as in a test, the connection stays: the transaction owns it)."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _give_back(claim: Claim, reason: str) -> None:

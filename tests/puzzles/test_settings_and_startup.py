@@ -113,7 +113,7 @@ def test_it_reads_database_urls() -> None:
     )
     assert postgres["CONN_MAX_AGE"] == 0
     assert postgres["OPTIONS"]["pool"]["max_size"] == 16  # a pool of open connections
-    assert postgres["OPTIONS"]["pool"]["check"] is not None  # dead ones dropped on checkout
+    assert postgres["CONN_HEALTH_CHECKS"]  # dead pooled connections dropped on checkout
     assert database_from_url("postgres://u@h/db?pool=4")["OPTIONS"]["pool"]["max_size"] == 4
     assert "pool" not in database_from_url("postgres://u@h/db?pool=0")["OPTIONS"]
     with pytest.raises(ImproperlyConfigured, match="pool='many'"):
