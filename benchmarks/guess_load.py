@@ -79,7 +79,7 @@ from django.utils import timezone
 from PIL import Image
 from puzzles.calendar import puzzle_day, puzzle_number
 from puzzles.models import Prompt, Puzzle, PuzzleImage
-from game.answers import store_answer_vectors
+from game.scoring_service import store_answer_vectors
 buffer = io.BytesIO()
 Image.new("RGB", (64, 64), (90, 140, 200)).save(buffer, format="PNG")
 numbers = []
@@ -530,7 +530,7 @@ def scorer_alone(guesses: int, batch: int, seed: int) -> float:
     word and text cache on, as in the server, tuned or not as the server is), with a thread per
     core."""
     from config.env import env_bool
-    from game.scoring import get_scorer
+    from game.scoring.scorer import get_scorer
 
     threads = os.cpu_count() or 1
     tuned = env_bool("SIXFOLD_SCORER_TUNED", True)  # the server reads it through settings

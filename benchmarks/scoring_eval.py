@@ -1,11 +1,11 @@
 """How well scores and marks follow meaning (issue 11), and what a guess costs to score.
 
-Prints, for one half of the evaluation set in tests/game/scoring_cases.py (the test half
+Prints, for one half of the evaluation set in game/scoring/evaluation/cases.py (the test half
 unless told otherwise), the share of (answer, better, worse) triples ordered right and of word
 marks right, per kind, for:
     cosine    the raw sentence cosine of all-MiniLM-L6-v2 (marks: a word cosine >= 0.76 is near)
-    tuned     the raw sentence cosine of the same model with the tuned layers (game.tuning)
-    old       the scorer as it was (game.scoring_baseline)
+    tuned     the raw sentence cosine of the same model with the tuned layers (game.scoring.tuning)
+    old       the scorer as it was (game.scoring.baseline)
     new       the scorer (game.scoring: roles, WordNet relations, the tuned sentence cosine)
 then the cost per guess of the old and the new scorer, batched as the server batches them.
 
@@ -26,23 +26,33 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "game")]
+sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
-from late_triples import WRITTEN_AFTER, WRITTEN_BEFORE  # noqa: E402
-from paraphrase_triples import DEV as LEGACY_DEV  # noqa: E402
-from paraphrase_triples import HELD_OUT as LEGACY_HELD_OUT  # noqa: E402
-from scoring_cases import DEV_MARKS, DEV_TRIPLES, TEST_MARKS, TEST_TRIPLES, MarkCase, Triple  # noqa: E402
 
-from game import alignment, marking, roles, scoring, scoring_baseline  # noqa: E402
-from game.embedder import Embedder  # noqa: E402
-from game.lexicon import Lexicon, Relation, get_lexicon  # noqa: E402
-from game.words import tokens  # noqa: E402
+from game.scoring import alignment, baseline, marking, roles  # noqa: E402
+from game.scoring import scorer as scorer_module  # noqa: E402
+from game.scoring.embedder import Embedder  # noqa: E402
+from game.scoring.evaluation.cases import (  # noqa: E402
+    DEV_MARKS,
+    DEV_TRIPLES,
+    TEST_MARKS,
+    TEST_TRIPLES,
+    MarkCase,
+    Triple,
+)
+from game.scoring.evaluation.late_triples import WRITTEN_AFTER, WRITTEN_BEFORE  # noqa: E402
+from game.scoring.evaluation.paraphrases import DEV as LEGACY_DEV  # noqa: E402
+from game.scoring.evaluation.paraphrases import HELD_OUT as LEGACY_HELD_OUT  # noqa: E402
+from game.scoring.lexicon import Lexicon, Relation, get_lexicon  # noqa: E402
+from game.scoring.words import tokens  # noqa: E402
 
 Vectors = dict[str, np.ndarray]
 
 
-def embed_all(scorer: scoring.Scorer, texts: Sequence[str]) -> tuple[Vectors, Vectors, Vectors]:
+def embed_all(
+    scorer: scorer_module.Scorer, texts: Sequence[str]
+) -> tuple[Vectors, Vectors, Vectors]:
     """Texts by the scorer's sentence model, texts by its packaged model, and words."""
     words = sorted({t.key for text in texts for t in tokens(text) if not t.is_function_word})
     unique = sorted(set(texts))
@@ -58,10 +68,10 @@ def embed_all(scorer: scoring.Scorer, texts: Sequence[str]) -> tuple[Vectors, Ve
 
 class Measures:
     """The ways of scoring, on vectors computed once: `texts` by the scorer's sentence model
-    (tuned, see game.tuning), `plain_texts` by the packaged model as it is."""
+    (tuned, see game.scoring.tuning), `plain_texts` by the packaged model as it is."""
 
     def __init__(
-        self, scorer: scoring.Scorer, texts: Vectors, plain_texts: Vectors, words: Vectors
+        self, scorer: scorer_module.Scorer, texts: Vectors, plain_texts: Vectors, words: Vectors
     ) -> None:
         self.scorer, self.texts, self.plain_texts, self.words = scorer, texts, plain_texts, words
 
@@ -75,7 +85,7 @@ class Measures:
         return float(self.words[a] @ self.words[b])
 
     def old(self, answer: str, guess: str) -> float:
-        return scoring_baseline.baseline_similarity(
+        return baseline.baseline_similarity(
             answer, guess, self.plain_cosine(answer, guess), self.word_cosine
         )
 
@@ -117,11 +127,11 @@ def mark_results(m: Measures, cases: Sequence[MarkCase]) -> dict[str, list[bool]
         # Raw cosine has no roles: the same word is exact, a word at 0.76 or more is near.
         if key in guess_keys:
             cosine_state = "exact"
-        elif any(m.word_cosine(key, g) >= scoring_baseline.NEAR_THRESHOLD for g in guess_keys):
+        elif any(m.word_cosine(key, g) >= baseline.NEAR_THRESHOLD for g in guess_keys):
             cosine_state = "near"
         else:
             cosine_state = "absent"
-        old_states = scoring_baseline.baseline_answer_states(case.answer, case.guess, m.word_cosine)
+        old_states = baseline.baseline_answer_states(case.answer, case.guess, m.word_cosine)
         new_state = m.new(case.answer, case.guess).marks[position].state
         right["cosine"].append(cosine_state == case.expected)
         right["old"].append(old_states[content] == case.expected)
@@ -159,7 +169,7 @@ def grouped_marks(cases: Sequence[MarkCase]) -> dict[str, list[int]]:
 
 
 def cost_per_guess(
-    scorer: scoring.Scorer, pairs: Sequence[tuple[str, str]], batch: int, rounds: int = 3
+    scorer: scorer_module.Scorer, pairs: Sequence[tuple[str, str]], batch: int, rounds: int = 3
 ) -> dict[str, float]:
     """Milliseconds per guess, every guess new to the caches (the answer's vectors primed),
     in batches of `batch`: raw cosine, the old scorer and the new one on the same embedder, in
@@ -175,7 +185,7 @@ def cost_per_guess(
         word_similarity: Callable[[str, str], float],
         _: object,
     ) -> float:
-        return scoring_baseline.baseline_similarity(answer, guess, cosine, word_similarity)
+        return baseline.baseline_similarity(answer, guess, cosine, word_similarity)
 
     shared = get_lexicon()
     results: dict[str, float] = {}
@@ -194,27 +204,27 @@ def cost_per_guess(
             # The cold row relates every word pair afresh, as for words no guess used before.
             lexicon = Lexicon(shared.wn) if shared and name.endswith("cold") else shared
             sentences = None if name == "old" else scorer.sentence_embedder
-            fresh = scoring.Scorer(embedder, lexicon=lexicon, sentence_embedder=sentences)
+            fresh = scorer_module.Scorer(embedder, lexicon=lexicon, sentence_embedder=sentences)
             for answer in {a for a, _ in pairs}:
-                # As the game holds them from publication on (game.answers).
+                # As the game holds them from publication on (game.scoring_service).
                 fresh.vector("t", answer)
                 for word in {t.key for t in tokens(answer) if not t.is_function_word}:
                     fresh.vector("w", word)
-            original = scoring.build_score
-            scoring.build_score = build  # type: ignore[assignment]
+            original = scorer_module.build_score
+            scorer_module.build_score = build  # type: ignore[assignment]
             try:
                 start = time.perf_counter()
                 for n in range(0, len(pairs), batch):
                     fresh.score_many(pairs[n : n + batch])
                 elapsed = 1000 * (time.perf_counter() - start) / len(pairs)
             finally:
-                scoring.build_score = original
+                scorer_module.build_score = original
             results[name] = min(results.get(name, elapsed), elapsed)
     return results
 
 
-# The grid searched on the dev half (and the dev half of tests/game/paraphrase_triples.py, whose
-# test must stay at 90%): each name maps to its values and how to set one.
+# The grid searched on the dev half (and the dev half of game/scoring/evaluation/paraphrases.py,
+# whose test must stay at 90%): each name maps to its values and how to set one.
 GRID: dict[str, tuple[list[float], Callable[[float], None]]] = {
     "sentence weight": ([0.2, 0.3, 0.4, 0.5], lambda v: setattr(marking, "SENTENCE_WEIGHT", v)),
     "role penalty": ([0.3, 0.5, 0.7], lambda v: setattr(alignment, "ROLE_PENALTY", v)),
@@ -255,7 +265,7 @@ def main() -> None:
     triples = TEST_TRIPLES if args.half == "test" else DEV_TRIPLES
     marks = TEST_MARKS if args.half == "test" else DEV_MARKS
 
-    scorer = scoring.get_scorer()
+    scorer = scorer_module.get_scorer()
     print(f"lexicon: {'WordNet' if scorer.lexicon else 'none (embedding only)'}")
     texts = [x for t in triples for x in (t.answer, t.better, t.worse)]
     texts += [x for c in marks for x in (c.answer, c.guess)]
@@ -279,14 +289,14 @@ def main() -> None:
     legacy = [(a, b, w) for a, b, w in LEGACY_HELD_OUT]
     legacy_right = triple_results(m, [Triple("legacy", "-", *t) for t in legacy])
     print_table(
-        "tests/game/paraphrase_triples.py, held-out half",
+        "game/scoring/evaluation/paraphrases.py, held-out half",
         {"legacy held-out": list(range(len(legacy)))},
         legacy_right,
     )
     late = [Triple("before", "-", *t) for t in WRITTEN_BEFORE]
     late += [Triple("after", "-", *t) for t in WRITTEN_AFTER]
     print_table(
-        "tests/game/late_triples.py, written apart from the evaluation set",
+        "game/scoring/evaluation/late_triples.py, written apart from the evaluation set",
         {
             "written before rules": list(range(len(WRITTEN_BEFORE))),
             "written after rules": list(range(len(WRITTEN_BEFORE), len(late))),

@@ -20,11 +20,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from channels.sessions import SessionMiddlewareStack  # noqa: E402
 
 from config.collector import quiet_collector  # noqa: E402
-from game import answers, conf  # noqa: E402
+from game import conf, scoring_service  # noqa: E402
 from game.routing import websocket_urlpatterns  # noqa: E402
 
 if conf.warm_scorer_at_start():
-    answers.warm_up()  # before serving: the first guess after a start must not wait
+    scoring_service.warm_up()  # before serving: the first guess after a start must not wait
 
 quiet_collector()  # after loading: the collector's pauses were the server's worst (see there)
 

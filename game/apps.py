@@ -9,9 +9,11 @@ class GameConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from game import answers
+        from game import scoring_service
         from puzzles.signals import puzzle_published
 
         # The answer's embeddings are computed when its puzzle is published, not on first guess.
         # (The web server warms the scorer up when it starts: config/asgi.py.)
-        puzzle_published.connect(answers.on_puzzle_published, dispatch_uid="game.answers")
+        puzzle_published.connect(
+            scoring_service.on_puzzle_published, dispatch_uid="game.scoring_service"
+        )

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from game.alignment import EXACT
-from game.marking import WordMark
-from game.words import tokens
+from game.scoring.alignment import EXACT
+from game.scoring.marking import WordMark
+from game.scoring.words import tokens
 from puzzles.models import IMAGES_PER_PUZZLE
 
 MAX_GUESSES = 6

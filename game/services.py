@@ -18,12 +18,12 @@ from django.db.models.fields.files import FieldFile
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
-from game import answers, conf, progress_store, ratelimit
+from game import conf, progress_store, ratelimit, scoring_service
 from game.community import community_counts, community_stats
 from game.db import in_db_thread
-from game.marking import GuessScore
 from game.models import Guess, PlayerProgress
 from game.rules import IMAGE_COUNT, MAX_GUESSES, images_revealed, play_turn, visible_tiles
+from game.scoring.marking import GuessScore
 from game.share import share_text
 from game.stats import GameResult, PlayerStats, player_stats
 from game.tabs import open_tabs, tabs_key, tell
@@ -331,8 +331,8 @@ async def submit_guess(
     client_id = parse_client_id(client_id_raw)
     text = clean_guess(raw_text)
     answer = puzzle.prompt.text  # loaded with the puzzle
-    if not answers.holds_answer_vectors(puzzle.pk, answer):
-        await in_db_thread(answers.ensure_answer_vectors)(puzzle.pk, answer)
+    if not scoring_service.holds_answer_vectors(puzzle.pk, answer):
+        await in_db_thread(scoring_service.ensure_answer_vectors)(puzzle.pk, answer)
     limit, window = conf.guess_rate()
     # Only a guess id seen for the first time counts: resent copies of one guess (a page
     # retrying over HTTP while the socket answer is on its way) must not use up the limit.
@@ -341,7 +341,7 @@ async def submit_guess(
     )
     if wait:
         raise too_fast(wait)
-    score = await answers.score(answer, text)
+    score = await scoring_service.score(answer, text)
     return await in_db_thread(_record)(
         ScoredGuess(puzzle, player, client_id, text, score), site_url
     )

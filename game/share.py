@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
-from game.alignment import ABSENT, EXACT, NEAR, PRESENT
-from game.marking import GIVEN
 from game.rules import MAX_GUESSES
+from game.scoring.alignment import ABSENT, EXACT, NEAR, PRESENT
+from game.scoring.marking import GIVEN
 
 Palette = Literal["standard", "high-contrast"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from game.words import tokens
+from game.scoring.words import tokens
 
 MAX_GUESS_CHARS = 120
 MAX_GUESS_WORDS = 20

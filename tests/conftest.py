@@ -59,7 +59,7 @@ def _missing_service(item: pytest.Item) -> str | None:
         if shutil.which("node") is None:
             return "needs Node.js (node on PATH) for the play page's module tests"
     if item.get_closest_marker("wordnet"):
-        from game.lexicon import wordnet_missing  # pure, no Django
+        from game.scoring.lexicon import wordnet_missing  # pure, no Django
 
         if reason := wordnet_missing():
             return reason
@@ -151,9 +151,9 @@ def fake_scorer(request: pytest.FixtureRequest) -> Iterator[object]:
         return
     import sys
 
-    from game import scoring
+    from game.scoring import scorer as scoring
 
-    answers = sys.modules.get("game.answers")
+    answers = sys.modules.get("game.scoring_service")
     saved = scoring._default, getattr(answers, "_loaded", None)
     scoring._default = scoring.Scorer(TrigramEmbedder())
     if answers is not None:

@@ -152,7 +152,7 @@ GAME_SCORER_DEVICE = env_str("SIXFOLD_SCORER_DEVICE", "cpu")
 GAME_SCORER_THREADS = env_int("SIXFOLD_SCORER_THREADS", 0, minimum=0)
 # onnx: the sentence model run by ONNX Runtime (exported once into VAR_DIR/scorer/); torch.
 GAME_SCORER_RUNTIME = env_choice("SIXFOLD_SCORER_RUNTIME", "onnx", ("onnx", "torch"))
-# Sentences embedded by the model with the tuned layers shipped in game/scorer_tuning/ (made
+# Sentences embedded by the model with the tuned layers shipped in game/scoring/scorer_tuning/ (made
 # by `manage.py tune_scorer` from the packaged model); off: the model as it is.
 GAME_SCORER_TUNED = env_bool("SIXFOLD_SCORER_TUNED", True)
 GAME_SCORER_BATCHING = env_bool("SIXFOLD_SCORER_BATCHING", True)

@@ -8,7 +8,7 @@ from typing import Any
 from live_server import LiveSite
 from playwright.sync_api import expect
 
-from game.words import tokens
+from game.scoring.words import tokens
 
 MISSES = [
     "a red bus",

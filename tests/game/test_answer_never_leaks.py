@@ -16,7 +16,7 @@ from django.test import Client
 from game_fixtures import make_published_puzzle
 
 from config.asgi import application
-from game.words import tokens
+from game.scoring.words import tokens
 from puzzles.calendar import puzzle_day
 from puzzles.models import Puzzle
 

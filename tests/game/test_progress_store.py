@@ -13,9 +13,9 @@ from django.db import transaction
 from threads_at_once import run_in_threads
 
 from game import progress_store, services
-from game.alignment import ABSENT, EXACT
-from game.marking import GuessScore, WordMark
 from game.models import Guess, PlayerProgress
+from game.scoring.alignment import ABSENT, EXACT
+from game.scoring.marking import GuessScore, WordMark
 from game.services import ScoredGuess
 from puzzles.models import Puzzle
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from game.marking import WordMark
 from game.rules import images_revealed, play_turn, visible_tiles
+from game.scoring.marking import WordMark
 
 ANSWER = "a dog chasing a ball"
 

@@ -20,7 +20,7 @@ def lint(directory: Path) -> subprocess.CompletedProcess[str]:
     if not LINT.exists():
         pytest.skip(f"IMPORT-LINTER IS NOT INSTALLED ({LINT}): install the test extras")
     return subprocess.run(
-        [str(LINT), "--config", str(directory / "pyproject.toml")],
+        [str(LINT), str(directory / "pyproject.toml")],
         cwd=directory,
         env={"PYTHONPATH": str(directory), "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -40,15 +40,15 @@ def contracts() -> list[dict]:
 
 
 def crossing(tmp_path: Path, module: str, imported: str) -> Path:
-    """A tree of the four packages, empty but for `module`, which imports `imported`."""
+    """The project's packages as empty modules (every file the contracts may name), but for
+    `module`, which imports `imported`."""
     for package in PACKAGES:
-        (tmp_path / package).mkdir()
-        (tmp_path / package / "__init__.py").write_text("")
+        for source in (ROOT / package).rglob("*.py"):
+            target = tmp_path / source.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text("")
     path = tmp_path / (module.replace(".", "/") + ".py")
     path.parent.mkdir(parents=True, exist_ok=True)
-    for parent in path.relative_to(tmp_path).parents:
-        if str(parent) != ".":
-            (tmp_path / parent / "__init__.py").touch()
     path.write_text(f"import {imported}\n")
     shutil.copyfile(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
@@ -64,3 +64,15 @@ def test_each_contract_fails_when_its_layer_is_crossed(contract: dict, tmp_path:
     result = lint(tree)
     assert result.returncode != 0
     assert f"{contract['name']} BROKEN" in result.stdout
+
+
+def test_the_scorer_contract_names_every_other_module_of_the_game() -> None:
+    [contract] = [c for c in contracts() if c["source_modules"] == ["game.scoring"]]
+    game = ROOT / "game"
+    others = {
+        f"game.{path.stem if path.is_file() else path.name}"
+        for path in game.iterdir()
+        if (path.suffix == ".py" and path.stem != "__init__")
+        or (path.is_dir() and (path / "__init__.py").exists() and path.name != "scoring")
+    }
+    assert others <= set(contract["forbidden_modules"])

@@ -1,6 +1,6 @@
 """`manage.py tune_scorer`: tunes the scorer model's top layers and writes them for shipping.
 
-    python manage.py tune_scorer                       # into game/scorer_tuning/ (shipped)
+    python manage.py tune_scorer                       # into game/scoring/scorer_tuning/ (shipped)
     python manage.py tune_scorer --out DIR --steps 40  # a short run elsewhere
 
 Resumable: a run stopped midway goes on from its last saved state (every 100 steps, in
@@ -17,10 +17,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from game import conf
-from game.embedder import ScorerConfigError, resolve_model_path
-from game.lexicon import get_lexicon
-from game.tuning import layers
-from game.tuning.train import TuningSettings, tune
+from game.scoring.embedder import ScorerConfigError, resolve_model_path
+from game.scoring.lexicon import get_lexicon
+from game.scoring.tuning import layers
+from game.scoring.tuning.train import TuningSettings, tune
 
 
 class Command(BaseCommand):

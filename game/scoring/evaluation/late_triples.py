@@ -1,6 +1,6 @@
 """Triples written apart from the evaluation set, to check rules on text they were not found on.
 
-Same form as tests/game/paraphrase_triples.py: (answer, the same picture in other words, the
+Same form as game/scoring/evaluation/paraphrases.py: (answer, the same picture in other words, the
 answer's words around another picture or with a rival value or swapped roles).
 
     WRITTEN_BEFORE  40 triples written on 2026-11-29 before that day's scoring rules; each rule

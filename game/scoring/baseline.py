@@ -1,7 +1,8 @@
 """The scorer as it was before issue 11, on the word embedding alone.
 
 Its similarity is 0.7 x sentence cosine + 0.3 x a soft F1 of word-embedding matches, times an
-order penalty for neighbouring matched words that come reversed. With WordNet, game.alignment
+order penalty for neighbouring matched words that come reversed. With WordNet,
+game.scoring.alignment
 orders more of the evaluation triples right (benchmarks/scoring_eval.py, where this is the "old"
 column); without WordNet this one still does better, so game.scoring falls back to it.
 """
@@ -12,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from game.words import contrasting, same_meaning, tokens
+from game.scoring.words import contrasting, same_meaning, tokens
 
 EXACT, PRESENT, NEAR, ABSENT = "exact", "present", "near", "absent"
 NEAR_THRESHOLD = 0.76

@@ -6,9 +6,9 @@ import asyncio
 import threading
 from collections.abc import Sequence
 
-from game.batching import ScoreBatcher
-from game.marking import GuessScore
-from game.scoring import get_scorer
+from game.scoring.batching import ScoreBatcher
+from game.scoring.marking import GuessScore
+from game.scoring.scorer import get_scorer
 
 ANSWER = "two small penguins to the left of a sailboat on a beach"
 GUESSES = [f"{n} penguins on a beach" for n in ("two", "three", "four", "five", "six", "many")]

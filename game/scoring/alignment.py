@@ -1,9 +1,9 @@
 """Aligning a guess's words with the answer's, by role and by meaning.
 
 Each answer content word is paired with at most one guess content word (and the other way
-round). A pair earns credit by how the two words relate (game.lexicon: the same word, a
+round). A pair earns credit by how the two words relate (game.scoring.lexicon: the same word, a
 synonym, a kind of it, a sibling, a rival) and whether they play the same role in their prompt
-(game.roles: main object, second object, relation, setting). The marks follow:
+(game.scoring.roles: main object, second object, relation, setting). The marks follow:
 
     exact    the same word in a role the guess gives it ("owl" in "a tiny owl" for "a big owl
              next to a small tree")
@@ -25,11 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from game import phrases
-from game.lexicon import NEAR_RELATIONS, Lexicon, Relation, spelling_variants
-from game.phrases import ABSENT, EXACT, NEAR, PRESENT, Pair
-from game.roles import MADE_WORDS, MAIN, RELATION, SECOND, SETTING, RoleParse
-from game.words import contrasting, on_other_scales, same_meaning
+from game.scoring import phrases
+from game.scoring.lexicon import NEAR_RELATIONS, Lexicon, Relation, spelling_variants
+from game.scoring.phrases import ABSENT, EXACT, NEAR, PRESENT, Pair
+from game.scoring.roles import MADE_WORDS, MAIN, RELATION, SECOND, SETTING, RoleParse
+from game.scoring.words import contrasting, on_other_scales, same_meaning
 
 WordSimilarity = Callable[[str, str], float]
 
@@ -43,8 +43,8 @@ RELATED_THRESHOLD = 0.5
 # well as a synonym does (a teepee is the tent). The embedding cosine stands in where WordNet
 # has nothing to say (UNKNOWN) and caps the credit of loose relations. A rival value in the same
 # role is worse than saying nothing: it draws another picture (a blue car is not a red one).
-# The constants here and SENTENCE_WEIGHT in game.marking were chosen on the dev half of
-# tests/game/scoring_cases.py with `benchmarks/scoring_eval.py --tune` (its GRID); the grid's
+# The constants here and SENTENCE_WEIGHT in game.scoring.marking were chosen on the dev half of
+# game/scoring/evaluation/cases.py with `benchmarks/scoring_eval.py --tune` (its GRID); the grid's
 # best rows differ by one or two dev triples.
 RELATION_CREDIT: dict[Relation, float] = {
     Relation.SAME: 1.0,
@@ -71,7 +71,7 @@ LOOSE_RELATIONS = frozenset({Relation.PART, Relation.SIBLING, Relation.OTHER})
 # lexicon calls them RIVAL first (two~three 0.81, big/small).
 RESCUED_RELATIONS = frozenset({Relation.SIBLING, Relation.OTHER})
 RESCUE_THRESHOLD = 0.8
-# A kind-of link through a leading but rarely used sense (game.lexicon.Lexicon.leading_kind:
+# A kind-of link through a leading but rarely used sense (game.scoring.lexicon.Lexicon.leading_kind:
 # a boy is a son, a son is a child, and a kid is a child) is near when the embedding agrees
 # this far. Among the same words, such links at 0.7 or more are metal/steel 0.78, boy/kid 0.73,
 # baby/kid 0.71; below it dolphin/whale 0.69 (a dolphin is a toothed whale, but not the

@@ -1,7 +1,7 @@
 """The tuned top layers of the scorer's model: saved small, laid over the packaged model.
 
-Only the top `layers` of the six transformer layers are tuned (game.tuning.train); they are
-shipped in `game/scorer_tuning/` as float16 safetensors (3.4 MiB a layer) with a note of the
+Only the top `layers` of the six transformer layers are tuned (game.scoring.tuning.train); they are
+shipped in `game/scoring/scorer_tuning/` as float16 safetensors (3.4 MiB a layer) with a note of the
 model they were tuned from. `tuned_model_dir` writes, once, a complete model directory: the
 packaged files with those layers in place, named by a fingerprint of both, which the scorer
 then loads like any other (torch or ONNX). A tuning made from another model is refused by name.

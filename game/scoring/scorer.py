@@ -1,9 +1,9 @@
 """Scoring guesses: the process-wide scorer, which embeds each text and word once (an LRU
-cache) and builds each score with game.marking.
+cache) and builds each score with game.scoring.marking.
 
 `score_guess(answer, guess)` is the entry point; `Scorer.score_many` scores a batch of guesses
 with one model call for every text and word not already embedded. The model itself is
-game.embedder's; how a score is made from the measurements is game.marking's.
+game.scoring.embedder's; how a score is made from the measurements is game.scoring.marking's.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from typing import Generic, Literal, TypeVar
 
 import numpy as np
 
-from game.embedder import (
+from game.scoring.embedder import (
     Embedder,
     ScorerConfigError,
     export_folder,
     load_embedder,
     resolve_model_path,
 )
-from game.lexicon import Lexicon, get_lexicon
-from game.marking import GuessScore, build_score
-from game.words import tokens
+from game.scoring.lexicon import Lexicon, get_lexicon
+from game.scoring.marking import GuessScore, build_score
+from game.scoring.words import tokens
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,10 @@ class Scorer:
 
     With `cache=False` every word and text is embedded again on every call (the benchmark's
     baseline). `sentence_embedder`, when given, embeds whole texts and `embedder` only words:
-    the tuned model (game.tuning) ranks sentences by the picture they describe, while the word
-    relations' thresholds (game.alignment) were measured on the packaged model's word vectors.
+    the tuned model (game.scoring.tuning) ranks sentences by the picture they describe, while the
+    word
+    relations' thresholds (game.scoring.alignment) were measured on the packaged model's word
+    vectors.
     """
 
     def __init__(
@@ -190,9 +192,10 @@ def get_scorer(
 ) -> Scorer:
     """The process-wide scorer, loaded on first use (a few seconds) and kept; the first call's
     arguments decide. Without a path, the packaged model is used; WordNet is read from
-    `wordnet_dir` (default: Debian's, game.lexicon); the
-    runtime and export folder are game.embedder.load_embedder's. With `tuned`, sentences are
-    embedded by that model with the shipped tuned layers (game.tuning) when they were made from
+    `wordnet_dir` (default: Debian's, game.scoring.lexicon); the
+    runtime and export folder are game.scoring.embedder.load_embedder's. With `tuned`, sentences are
+    embedded by that model with the shipped tuned layers (game.scoring.tuning) when they were made
+    from
     it, words by the model as it is."""
     global _default
     with _default_lock:
@@ -212,7 +215,7 @@ def get_scorer(
 def tuned_model_path(base: Path, export_dir: Path | None = None) -> Path | None:
     """The model at `base` with the shipped tuned layers laid over it (written once into
     `export_dir`), or None when the shipped tuning was made from another model."""
-    from game.tuning import layers
+    from game.scoring.tuning import layers
 
     if not (layers.SHIPPED_DIR / layers.NOTE_FILE).is_file():
         log.warning("no tuned layers in %s: sentences are scored untuned", layers.SHIPPED_DIR)

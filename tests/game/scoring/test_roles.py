@@ -1,8 +1,8 @@
-"""Roles of the words of a prompt (game.roles): pure, no model."""
+"""Roles of the words of a prompt (game.scoring.roles): pure, no model."""
 
 from __future__ import annotations
 
-from game.roles import MAIN, RELATION, SECOND, SETTING, parse
+from game.scoring.roles import MAIN, RELATION, SECOND, SETTING, parse
 
 
 def roles_of(text: str, guess: bool = False) -> dict[str, set[str]]:

@@ -1,10 +1,11 @@
-"""Words that share a pair beyond one answer word for one guess word (game.alignment).
+"""Words that share a pair beyond one answer word for one guess word (game.scoring.alignment).
 
 A name of two words is one thing ("a police car", "outer space"), a verb and its particle one
 action ("running after"), a phrase can say a setting whole ("beneath the waves" for
 "underwater"), an action can be said through its thing ("a fisherman" for "a man fishing"),
 and a word can add nothing a definition does not already say ("a young girl"). Each helper
-finds such words from the two role parses (game.roles) and WordNet (game.lexicon); the
+finds such words from the two role parses (game.scoring.roles) and WordNet (game.scoring.lexicon);
+the
 alignment decides what they earn.
 """
 
@@ -12,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from game.lexicon import Lexicon
-from game.roles import RELATION, SETTING, RoleParse
-from game.words import SETTING_PHRASES
+from game.scoring.lexicon import Lexicon
+from game.scoring.roles import RELATION, SETTING, RoleParse
+from game.scoring.words import SETTING_PHRASES
 
 EXACT, PRESENT, NEAR, ABSENT = "exact", "present", "near", "absent"
 
@@ -27,7 +28,8 @@ PARTICLES = frozenset({"after", "up", "down", "off", "out", "away", "over", "at"
 
 @dataclass(frozen=True)
 class Pair:
-    """What one answer word is paired with (game.alignment), and the mark and credit it earns."""
+    """What one answer word is paired with (game.scoring.alignment), and the mark and credit it
+    earns."""
 
     guess_index: int  # token position in the guess
     state: str
@@ -42,7 +44,8 @@ def compounds(
     one name: in WordNet ("a sailing ship", "a big cat", "a living room", "a police car"), or
     spelled as one word on the other side ("a snow man" for "a snowman"); the modifier comes
     before the head or after it with "of" ("a castle of sand" for "a sandcastle"). A verb and
-    the particle after it are one too ("running after": game.lexicon.Lexicon.phrasal). A player
+    the particle after it are one too ("running after": game.scoring.lexicon.Lexicon.phrasal). A
+    player
     may name the answer's thing or action by such a compound, or the answer may be one."""
     found: dict[int, tuple[int, str]] = {}
     for i, phrase in enumerate(parse.phrase):
@@ -114,7 +117,8 @@ def _link_before(parse: RoleParse, j: int) -> list[int]:
 
 def _says_in_a_phrase(one: RoleParse, i: int, other: RoleParse, j: int) -> bool:
     """Does `other`'s phrase headed at j say the setting at i in other words ("beneath the
-    waves" for "underwater", "among the stars" for "in outer space"; game.words.SETTING_PHRASES,
+    waves" for "underwater", "among the stars" for "in outer space";
+    game.scoring.words.SETTING_PHRASES,
     whose prepositions, when it names any, must lead the phrase)?"""
     forms = SETTING_PHRASES.get(one.tokens[i].key)
     if forms is None or SETTING not in one.roles[i]:
@@ -187,7 +191,7 @@ def pair_actions(
     """An action said through its thing, or a thing through its action: "a fisherman" for "a
     man fishing", "a kid cycling" for "a boy riding a bicycle", "on skis" for "skiing". A
     relation word left unpaired on one side is found by an object word of the other that
-    WordNet derives from the same lemma (game.lexicon.Lexicon.derives), and the other way
+    WordNet derives from the same lemma (game.scoring.lexicon.Lexicon.derives), and the other way
     round; the word that names it may already name something else. Adds the answer's such
     words to `pairs` and returns the guess's, keyed by guess position (as compounds do)."""
     if lexicon is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from game.words import FUNCTION_WORDS, PREDICATIVE, SETTING_PHRASES, Token, tokens
+from game.scoring.words import FUNCTION_WORDS, PREDICATIVE, SETTING_PHRASES, Token, tokens
 
 
 def _words(text: str) -> frozenset[str]:

@@ -3,7 +3,7 @@
 WordNet 3.0 comes from Debian's `wordnet-base` package (/usr/share/wordnet, or the directory
 the caller names: the game passes its SIXFOLD_WORDNET_DIR setting) and is read with NLTK's
 reader; nothing is ever downloaded. Without it, `get_lexicon()` logs one warning and returns
-None, and the scorer falls back to word-embedding cosines alone (see game.alignment).
+None, and the scorer falls back to word-embedding cosines alone (see game.scoring.alignment).
 
 Why WordNet and not only the sentence model's word vectors: all-MiniLM-L6-v2 puts puppy~dog
 (0.80) and two~three (0.81) or cat~dog (0.66) too close together to draw a line between "names
@@ -24,7 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from game.words import contrasting, same_meaning
+from game.scoring.words import contrasting, same_meaning
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,8 @@ class _Profile:
 
 
 class Lexicon:
-    """Relations between two word keys (see game.words.word_key), cached per word and pair."""
+    """Relations between two word keys (see game.scoring.words.word_key), cached per word and
+    pair."""
 
     def __init__(self, reader: Any, counts: dict[str, int] | None = None) -> None:
         self.wn = reader
@@ -421,7 +422,7 @@ class Lexicon:
     def associated(self, a: str, b: str) -> bool:
         """Does one word's WordNet entry name the other (sand in "a beach: ...sand...", the
         stove's "a kitchen appliance")? Places are said by what is found there ("among the
-        trees" for "in a forest"); see game.alignment.ASSOCIATED_CREDIT."""
+        trees" for "in a forest"); see game.scoring.alignment.ASSOCIATED_CREDIT."""
         pa, pb = self.profile(a), self.profile(b)
         return bool(pa.names & pb.mentions or pb.names & pa.mentions)
 

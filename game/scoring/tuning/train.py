@@ -1,9 +1,10 @@
-"""Tuning the top layers of the scorer's model on game.tuning.triples (torch, CPU).
+"""Tuning the top layers of the scorer's model on game.scoring.tuning.triples (torch, CPU).
 
 Each step embeds a batch of captions, their paraphrases and their other pictures, and asks
 every caption to find its own paraphrase among all the batch's paraphrases and other pictures
 (a softmax over cosines times SCALE: in-batch negatives plus one hard negative each). Only the
-top `layers` transformer layers learn, so the result ships small (game.tuning.layers). A state
+top `layers` transformer layers learn, so the result ships small (game.scoring.tuning.layers). A
+state
 file in `work_dir` is written every `save_every` steps; a run started again with the same
 settings goes on from it.
 """
@@ -20,8 +21,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from game.tuning import layers as tuned_layers
-from game.tuning.triples import Triple, triples
+from game.scoring.tuning import layers as tuned_layers
+from game.scoring.tuning.triples import Triple, triples
 
 log = logging.getLogger(__name__)
 

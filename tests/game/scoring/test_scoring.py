@@ -7,21 +7,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from paraphrase_triples import DEV, HELD_OUT, TRIPLES
-from scoring_cases import MARK_CASES, TEST_MARKS, TEST_TRIPLES, MarkCase
-from scoring_cases import TRIPLES as EVALUATION_TRIPLES
 
-from game import roles, scoring
-from game.alignment import Relater, align
-from game.embedder import ScorerConfigError, resolve_model_path
-from game.scoring import Scorer, score_guess
-from game.words import tokens
+from game.scoring import roles
+from game.scoring.alignment import Relater, align
+from game.scoring.embedder import ScorerConfigError, resolve_model_path
+from game.scoring.evaluation.cases import MARK_CASES, TEST_MARKS, TEST_TRIPLES, MarkCase
+from game.scoring.evaluation.cases import TRIPLES as EVALUATION_TRIPLES
+from game.scoring.evaluation.paraphrases import DEV, HELD_OUT, TRIPLES
+from game.scoring.scorer import Scorer, get_scorer, score_guess
+from game.scoring.words import tokens
 
 pytestmark = pytest.mark.real_scorer  # the scorer itself: the real sentence model
 
 ANSWER = "two small penguins to the left of a sailboat on a beach"
 
-# What the scorer reaches on the test half of tests/game/scoring_cases.py, a little below the
+# What the scorer reaches on the test half of game/scoring/evaluation/cases.py, a little below the
 # measured shares (98.0% of 98 triples, 97.8% of word marks; benchmarks/scoring_eval.py prints
 # them per kind), so that a change that loses ground fails here.
 TRIPLES_FLOOR = 0.96
@@ -30,7 +30,7 @@ MARKS_FLOOR = 0.95
 
 @pytest.fixture(scope="module")
 def scorer() -> Scorer:
-    return scoring.get_scorer()
+    return get_scorer()
 
 
 @pytest.fixture(scope="module")
@@ -277,7 +277,7 @@ def test_it_scores_without_wordnet_from_the_embedding_alone(scorer: Scorer) -> N
 
 @pytest.mark.wordnet
 def test_how_to_play_shows_near_examples_that_really_come_out_near() -> None:
-    page = (Path(__file__).resolve().parents[2] / "templates/game/how_to_play.html").read_text()
+    page = (Path(__file__).resolve().parents[3] / "templates/game/how_to_play.html").read_text()
     near = re.findall(r'<em class="near-example">([^<]+)</em> for <em>([^<]+)</em>', page)
     not_near = re.findall(r'<em class="not-near-example">([^<]+)</em> for <em>([^<]+)</em>', page)
     assert len(near) >= 3 and len(not_near) >= 2
@@ -292,7 +292,8 @@ def test_how_to_play_shows_near_examples_that_really_come_out_near() -> None:
 
 
 def test_the_tuned_model_ranks_the_picture_above_the_words(scorer: Scorer) -> None:
-    """The shipped tuned layers (game.tuning) are what embeds sentences; on the legacy held-out
+    """The shipped tuned layers (game.scoring.tuning) are what embeds sentences; on the legacy
+    held-out
     triples (the same picture in other words against the same words in another picture), raw
     cosine orders 1 of 31 right with the packaged model and 22 with the tuned one."""
     assert scorer.sentence_embedder is not scorer.embedder
@@ -312,7 +313,7 @@ def test_the_tuned_model_ranks_the_picture_above_the_words(scorer: Scorer) -> No
 def test_it_orders_the_evaluation_triples_and_marks_as_measured(
     scorer: Scorer, record_property: pytest.RecordProperty
 ) -> None:
-    """The test half of tests/game/scoring_cases.py (benchmarks/scoring_eval.py prints it per
+    """The test half of game/scoring/evaluation/cases.py (benchmarks/scoring_eval.py prints it per
     kind beside raw cosine and the old scorer)."""
     pairs = [(t.answer, g) for t in TEST_TRIPLES for g in (t.better, t.worse)]
     pairs += [(c.answer, c.guess) for c in TEST_MARKS]

@@ -13,11 +13,11 @@ import threading
 import numpy as np
 
 from game import conf
-from game.batching import batcher_for_loop
-from game.marking import GuessScore
 from game.models import AnswerEmbedding
-from game.scoring import Scorer, get_scorer
-from game.words import tokens
+from game.scoring.batching import batcher_for_loop
+from game.scoring.marking import GuessScore
+from game.scoring.scorer import Scorer, get_scorer
+from game.scoring.words import tokens
 
 log = logging.getLogger(__name__)
 

@@ -116,13 +116,14 @@ def load_embedder(
     export_dir: Path | None = None,
 ) -> Embedder:
     """The model at `path`, run by ONNX Runtime (the default: same vectors, and it does not
-    fight the web process for the interpreter lock, see game.onnx_embedder) when it is on the
+    fight the web process for the interpreter lock, see game.scoring.onnx_embedder) when it is on
+    the
     CPU and has the shape that runtime handles; by torch otherwise. The ONNX export is kept in
     `export_dir` (the system's temporary folder when None)."""
     if runtime not in RUNTIMES:
         raise ScorerConfigError(f"unknown scorer runtime {runtime!r}: choose onnx or torch")
     if runtime == "onnx" and device == "cpu":
-        from game import onnx_embedder
+        from game.scoring import onnx_embedder
 
         if onnx_embedder.supports(path):
             return onnx_embedder.OnnxEmbedder(

@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from game import lexicon
-from game.lexicon import NEAR_RELATIONS, Lexicon, Relation, get_lexicon, spelling_variants
+from game.scoring import lexicon
+from game.scoring.lexicon import NEAR_RELATIONS, Lexicon, Relation, get_lexicon, spelling_variants
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,7 @@ def test_it_warns_once_and_returns_none_without_wordnet(
 ) -> None:
     monkeypatch.setattr(lexicon, "_lexicon", None)
     monkeypatch.setattr(lexicon, "_loaded", False)
-    with caplog.at_level(logging.WARNING, logger="game.lexicon"):
+    with caplog.at_level(logging.WARNING, logger="game.scoring.lexicon"):
         assert get_lexicon(tmp_path) is None
         assert get_lexicon(tmp_path) is None
     warnings = [r for r in caplog.records if "WordNet is not available" in r.getMessage()]

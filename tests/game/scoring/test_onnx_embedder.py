@@ -10,14 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from game import onnx_embedder
-from game.embedder import (
+from game.scoring import onnx_embedder
+from game.scoring.embedder import (
     ScorerConfigError,
     SentenceTransformerEmbedder,
     default_model_path,
     load_embedder,
 )
-from game.onnx_embedder import OnnxEmbedder
+from game.scoring.onnx_embedder import OnnxEmbedder
 
 pytestmark = pytest.mark.real_scorer
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
-from game.tuning.scenes import (
+from game.scoring.tuning.scenes import (
     ATTRIBUTES,
     INTRANSITIVE,
     OTHER_COUNT_WORDS,

@@ -11,7 +11,7 @@ import asyncio
 import weakref
 from collections.abc import Callable, Sequence
 
-from game.marking import GuessScore
+from game.scoring.marking import GuessScore
 
 ScoreMany = Callable[[Sequence[tuple[str, str]]], list[GuessScore]]
 

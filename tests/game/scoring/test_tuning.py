@@ -1,4 +1,5 @@
-"""Tuning the scorer model (game.tuning): the captions it learns from, the shipped layers, and
+"""Tuning the scorer model (game.scoring.tuning): the captions it learns from, the shipped layers,
+and
 a short real run that stops and goes on."""
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from game import scoring
-from game.embedder import ScorerConfigError, default_model_path
-from game.lexicon import Lexicon, get_lexicon
-from game.scoring import Scorer
-from game.tuning import layers
-from game.tuning.scenes import Scene, Vocabulary, random_scene, render
-from game.tuning.train import TuningSettings, tune
-from game.tuning.triples import WordSource, other_picture, paraphrase, triples
+from game.scoring import scorer as scoring
+from game.scoring.embedder import ScorerConfigError, default_model_path
+from game.scoring.lexicon import Lexicon, get_lexicon
+from game.scoring.scorer import Scorer
+from game.scoring.tuning import layers
+from game.scoring.tuning.scenes import Scene, Vocabulary, random_scene, render
+from game.scoring.tuning.train import TuningSettings, tune
+from game.scoring.tuning.triples import WordSource, other_picture, paraphrase, triples
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +232,7 @@ def test_a_short_tuning_run_stops_goes_on_and_ships_its_layers(
     assert json.loads((tmp_path / "out" / layers.NOTE_FILE).read_text())["layers"] == [5]
     assert not (tmp_path / "work" / "state.pt").exists()
     model = layers.tuned_model_dir(default_model_path(), tmp_path / "out", tmp_path / "cache")
-    from game.embedder import SentenceTransformerEmbedder
+    from game.scoring.embedder import SentenceTransformerEmbedder
 
     vectors = SentenceTransformerEmbedder(model, threads=1).encode(["a dog", "a puppy"])
     assert vectors.shape == (2, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)

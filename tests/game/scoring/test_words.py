@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from game.words import contrasting, on_other_scales, singular, tokens, word_key
+from game.scoring.words import contrasting, on_other_scales, singular, tokens, word_key
 
 
 @pytest.mark.parametrize(

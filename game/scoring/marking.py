@@ -6,11 +6,12 @@ running after a ball" (0.76); and its single-word cosines cannot tell a synonym 
 from a rival value (two~three 0.81). So the similarity blends two measurements:
   * sentence: the cosine of the two sentence embeddings (meaning as a whole);
   * words: the weighted F1 of an alignment of answer and guess words by role (main object,
-    second object, relation, setting: game.roles) and by meaning (WordNet relations from
-    game.lexicon, the word embedding where WordNet is silent or absent): game.alignment.
+    second object, relation, setting: game.scoring.roles) and by meaning (WordNet relations from
+    game.scoring.lexicon, the word embedding where WordNet is silent or absent):
+    game.scoring.alignment.
 A right word in the wrong role earns a third of its credit, which is what a swap of roles
 (dog/ball) or attributes (big elephant, tiny mouse) changes. The scorer as it was, on the
-embedding alone, is kept in game.scoring_baseline: the benchmark's baseline, and the similarity
+embedding alone, is kept in game.scoring.baseline: the benchmark's baseline, and the similarity
 when WordNet is missing (the marks still come from the role alignment).
 """
 
@@ -18,17 +19,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from game import alignment, roles
-from game.alignment import ABSENT, Relater, WordSimilarity, align
-from game.lexicon import Lexicon
-from game.scoring_baseline import baseline_similarity
-from game.words import Token
+from game.scoring import alignment, roles
+from game.scoring.alignment import ABSENT, Relater, WordSimilarity, align
+from game.scoring.baseline import baseline_similarity
+from game.scoring.lexicon import Lexicon
+from game.scoring.words import Token
 
 GIVEN = "given"
 
 # similarity = 100 * (SENTENCE_WEIGHT * sentence + (1 - SENTENCE_WEIGHT) * words), where words
-# is the weighted F1 of the role-and-meaning alignment (game.alignment). Chosen on the dev half
-# of tests/game/scoring_cases.py and checked on the test half (benchmarks/scoring_eval.py).
+# is the weighted F1 of the role-and-meaning alignment (game.scoring.alignment). Chosen on the dev
+# half
+# of game/scoring/evaluation/cases.py and checked on the test half (benchmarks/scoring_eval.py).
 # 0.3 since the word relations learnt sea/ocean, boy/kid, big cat and the like: --tune's best
 # row (dev 76/76 triples, legacy dev 28/31, dev marks 50/50; 0.4 gave 75/76, the miss a lamp
 # said as "a light" losing to a lamp on the wrong side). On 24 paraphrase triples written
@@ -57,7 +59,7 @@ class GuessScore:
 
 def combine(sentence: float, words: float, shifted: float) -> float:
     """The similarity in [0, 100] from the sentence cosine, the aligned words' F1 and the share
-    of the answer found in other roles (see game.alignment.ROLE_PENALTY)."""
+    of the answer found in other roles (see game.scoring.alignment.ROLE_PENALTY)."""
     blended = SENTENCE_WEIGHT * max(sentence, 0.0) + (1 - SENTENCE_WEIGHT) * words
     blended *= 1 - alignment.ROLE_PENALTY * shifted
     return round(100.0 * min(max(blended, 0.0), 1.0), 1)
