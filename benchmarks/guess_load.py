@@ -530,11 +530,11 @@ def scorer_alone(guesses: int, batch: int, seed: int) -> float:
     word and text cache on, as in the server, tuned or not as the server is), with a thread per
     core."""
     from config.env import env_bool
-    from game.scoring.scorer import get_scorer
+    from game.scoring.scorer import ScorerSettings, get_scorer
 
     threads = os.cpu_count() or 1
     tuned = env_bool("SIXFOLD_SCORER_TUNED", True)  # the server reads it through settings
-    scorer = get_scorer(None, "cpu", True, threads, tuned=tuned)
+    scorer = get_scorer(ScorerSettings(threads=threads, tuned=tuned))
     rng = random.Random(seed)
     for answer in ANSWERS:
         scorer.score(answer, "a warm up")

@@ -16,28 +16,32 @@ from game import conf
 from game.models import AnswerEmbedding
 from game.scoring.batching import batcher_for_loop
 from game.scoring.marking import GuessScore
-from game.scoring.scorer import Scorer, get_scorer
+from game.scoring.scorer import Scorer, ScorerSettings, get_scorer, loaded_scorer
 from game.scoring.words import tokens
 
 log = logging.getLogger(__name__)
 
 _primed: set[tuple[int, str]] = set()  # (puzzle id, answer) whose vectors this process holds
 _primed_lock = threading.Lock()
-_loaded: Scorer | None = None  # the scorer, once a guess has needed it
+
+
+def scorer_settings() -> ScorerSettings:
+    """The site's scorer settings (game.conf), as the one value the scorer is keyed by."""
+    return ScorerSettings(
+        model_path=conf.scorer_model_path(),
+        device=conf.scorer_device(),
+        cache=conf.cache_enabled(),
+        threads=conf.scorer_threads(),
+        runtime=conf.scorer_runtime(),
+        export_dir=conf.scorer_export_dir(),
+        tuned=conf.scorer_tuned(),
+        wordnet_dir=conf.wordnet_dir(),
+    )
 
 
 def scorer() -> Scorer:
     """The process's scorer (loaded on first use from the configured local directory)."""
-    return get_scorer(
-        conf.scorer_model_path(),
-        conf.scorer_device(),
-        conf.cache_enabled(),
-        conf.scorer_threads(),
-        conf.scorer_runtime(),
-        conf.scorer_export_dir(),
-        conf.scorer_tuned(),
-        conf.wordnet_dir(),
-    )
+    return get_scorer(scorer_settings())
 
 
 def _pack(active: Scorer, answer: str) -> bytes:
@@ -100,9 +104,9 @@ async def score(answer: str, guess: str) -> GuessScore:
     """Scores a guess: batched with concurrent guesses, unless batching is switched off."""
     # Loading the model takes seconds (and may be under way in the warm-up thread): never in
     # the event loop. Once loaded, it is taken without a trip to a thread.
-    global _loaded
-    active = _loaded if _loaded is not None else await asyncio.to_thread(scorer)
-    _loaded = active
+    active = loaded_scorer(scorer_settings())
+    if active is None:
+        active = await asyncio.to_thread(scorer)
     known = active.scored(answer, guess)  # a guess many players make: no thread, no batch
     if known is not None:
         return known
@@ -120,11 +124,12 @@ def warm_up() -> None:
     def load() -> None:
         from django.db import close_old_connections
 
-        from game.services import todays_puzzle
+        from puzzles.calendar import puzzle_day
+        from puzzles.services import published_puzzle_for_day
 
         try:
             scorer().score("a warm up", "a warm up")
-            puzzle = todays_puzzle()
+            puzzle = published_puzzle_for_day(puzzle_day())
             if puzzle is not None:
                 ensure_answer_vectors(puzzle.pk, puzzle.prompt.text)
                 scorer().score(puzzle.prompt.text, "a warm up")

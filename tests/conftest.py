@@ -149,18 +149,7 @@ def fake_scorer(request: pytest.FixtureRequest) -> Iterator[object]:
     if request.node.get_closest_marker("real_scorer"):
         yield None
         return
-    import sys
+    from game.scoring.scorer import Scorer, standing_in
 
-    from game.scoring import scorer as scoring
-
-    answers = sys.modules.get("game.scoring_service")
-    saved = scoring._default, getattr(answers, "_loaded", None)
-    scoring._default = scoring.Scorer(TrigramEmbedder())
-    if answers is not None:
-        answers._loaded = None
-    try:
-        yield scoring._default
-    finally:
-        scoring._default = saved[0]
-        if answers is not None:
-            answers._loaded = saved[1]
+    with standing_in(Scorer(TrigramEmbedder())) as scorer:
+        yield scorer

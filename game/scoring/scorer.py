@@ -8,11 +8,13 @@ game.scoring.embedder's; how a score is made from the measurements is game.scori
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import functools
 import logging
-import os
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
@@ -176,40 +178,73 @@ def _name(embedder: Embedder) -> str:
     return str(getattr(embedder, "name", type(embedder).__name__))
 
 
-_default: Scorer | None = None
-_default_lock = threading.Lock()
+@dataclasses.dataclass(frozen=True)
+class ScorerSettings:
+    """Everything that decides which scorer a process loads: one value, the key of its cache."""
+
+    model_path: str | None = None  # a local sentence-transformers directory; None: the packaged
+    device: str = "cpu"
+    cache: bool = True  # embed each distinct word and text once
+    threads: int | None = None  # None: half the cores, at most 4
+    runtime: str = "onnx"  # or "torch" (game.scoring.embedder.load_embedder)
+    export_dir: Path | None = None  # where the ONNX export and the tuned model are kept
+    tuned: bool = True  # sentences by the shipped tuned layers (game.scoring.tuning)
+    wordnet_dir: Path | None = None  # None: Debian's (game.scoring.lexicon)
 
 
-def get_scorer(
-    model_path: str | os.PathLike[str] | None = None,
-    device: str = "cpu",
-    cache: bool = True,
-    threads: int | None = None,
-    runtime: str = "onnx",
-    export_dir: Path | None = None,
-    tuned: bool = True,
-    wordnet_dir: Path | None = None,
-) -> Scorer:
-    """The process-wide scorer, loaded on first use (a few seconds) and kept; the first call's
-    arguments decide. Without a path, the packaged model is used; WordNet is read from
-    `wordnet_dir` (default: Debian's, game.scoring.lexicon); the
-    runtime and export folder are game.scoring.embedder.load_embedder's. With `tuned`, sentences are
-    embedded by that model with the shipped tuned layers (game.scoring.tuning) when they were made
-    from
-    it, words by the model as it is."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            path = resolve_model_path(model_path or None)
-            embedder = load_embedder(path, device, threads, runtime, export_dir)
-            sentences = None
-            if tuned:
-                tuned_path = tuned_model_path(path, export_dir)
-                if tuned_path is not None:
-                    sentences = load_embedder(tuned_path, device, threads, runtime, export_dir)
-            lexicon = get_lexicon(wordnet_dir)
-            _default = Scorer(embedder, cache, lexicon=lexicon, sentence_embedder=sentences)
-        return _default
+_scorers: dict[ScorerSettings, Scorer] = {}
+_scorers_lock = threading.Lock()
+_standing_in: Scorer | None = None  # `standing_in` puts a scorer in place of every other
+
+
+def get_scorer(settings: ScorerSettings | None = None) -> Scorer:
+    """The process's scorer for these settings, loaded on first use (a few seconds) and kept."""
+    found = loaded_scorer(settings)
+    if found is not None:
+        return found
+    settings = settings or ScorerSettings()
+    with _scorers_lock:
+        if settings not in _scorers:
+            _scorers[settings] = _load(settings)
+        return _scorers[settings]
+
+
+def loaded_scorer(settings: ScorerSettings | None = None) -> Scorer | None:
+    """The scorer for these settings if it is loaded already, else None (no waiting)."""
+    if _standing_in is not None:
+        return _standing_in
+    return _scorers.get(settings or ScorerSettings())
+
+
+@contextlib.contextmanager
+def standing_in(scorer: Scorer) -> Iterator[Scorer]:
+    """Every `get_scorer` call answers with `scorer` meanwhile (tests put a small one in place
+    of the sentence model)."""
+    global _standing_in
+    before, _standing_in = _standing_in, scorer
+    try:
+        yield scorer
+    finally:
+        _standing_in = before
+
+
+def _load(settings: ScorerSettings) -> Scorer:
+    path = resolve_model_path(settings.model_path or None)
+    load = functools.partial(
+        load_embedder,
+        device=settings.device,
+        threads=settings.threads,
+        runtime=settings.runtime,
+        export_dir=settings.export_dir,
+    )
+    embedder = load(path)
+    sentences = None
+    if settings.tuned:
+        tuned_path = tuned_model_path(path, settings.export_dir)
+        if tuned_path is not None:
+            sentences = load(tuned_path)
+    lexicon = get_lexicon(settings.wordnet_dir)
+    return Scorer(embedder, settings.cache, lexicon=lexicon, sentence_embedder=sentences)
 
 
 def tuned_model_path(base: Path, export_dir: Path | None = None) -> Path | None:
@@ -227,8 +262,3 @@ def tuned_model_path(base: Path, export_dir: Path | None = None) -> Path | None:
         return None
     except layers.TuningError as error:
         raise ScorerConfigError(str(error)) from error
-
-
-def score_guess(answer: str, guess: str) -> GuessScore:
-    """Scores one guess with the process-wide scorer (the packaged model unless configured)."""
-    return get_scorer().score(answer, guess)

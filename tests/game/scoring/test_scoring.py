@@ -14,8 +14,15 @@ from game.scoring.embedder import ScorerConfigError, resolve_model_path
 from game.scoring.evaluation.cases import MARK_CASES, TEST_MARKS, TEST_TRIPLES, MarkCase
 from game.scoring.evaluation.cases import TRIPLES as EVALUATION_TRIPLES
 from game.scoring.evaluation.paraphrases import DEV, HELD_OUT, TRIPLES
-from game.scoring.scorer import Scorer, get_scorer, score_guess
+from game.scoring.marking import GuessScore
+from game.scoring.scorer import Scorer, get_scorer
 from game.scoring.words import tokens
+
+
+def score_guess(answer: str, guess: str) -> GuessScore:
+    """One guess by the process's scorer (the sentence model as shipped, or the test's)."""
+    return get_scorer().score(answer, guess)
+
 
 pytestmark = pytest.mark.real_scorer  # the scorer itself: the real sentence model
 
