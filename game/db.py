@@ -2,7 +2,7 @@
 
 Channels' `database_sync_to_async` runs every call on one shared thread: under load that
 thread is the bottleneck (a guess's queries queue behind every other player's). Here the calls
-run in a pool of `GAME_DB_THREADS` threads (PostgreSQL, with a connection pool behind it), or
+run in a pool of `SIXFOLD_DB_THREADS` threads (PostgreSQL, with a connection pool behind it), or
 one thread for SQLite, which takes one writer at a time. Each call returns its connection to
 the pool when it ends, as a request would.
 """

@@ -27,7 +27,7 @@ TAB_TTL_SECONDS = 24 * 3600
 
 
 def tabs_key(player: uuid.UUID, number: int) -> str:
-    return f"{settings.CHANNEL_PREFIX}:tabs:{player.hex}:{number}"
+    return f"{settings.SIXFOLD_CHANNEL_PREFIX}:tabs:{player.hex}:{number}"
 
 
 class Tabs(Protocol):

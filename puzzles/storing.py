@@ -66,12 +66,13 @@ def save_pictures(pictures: list[bytes], report: Report) -> list[str]:
                         ) from error
                     time.sleep(RETRY_SECONDS)
                     waited += RETRY_SECONDS
+        # The last report too may find the claim lost: the files written go with it.
+        report("storing", len(names), len(pictures))
     except BaseException:
         delete_files(names)
         raise
     if warned:
         log.warning("media storage takes the puzzle's pictures again (after %.0f s)", waited)
-    report("storing", len(names), len(pictures))
     return names
 
 

@@ -23,7 +23,7 @@ from config.env import (
 )
 
 BASE_DIR = Path(__file__).resolve().parents[2]
-VAR_DIR = Path(env_str("SIXFOLD_VAR_DIR", str(BASE_DIR / "var")))
+SIXFOLD_VAR_DIR = Path(env_str("SIXFOLD_VAR_DIR", str(BASE_DIR / "var")))
 
 # --- Django core -------------------------------------------------------------------------------
 
@@ -73,7 +73,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": database_from_url(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'sixfold.sqlite3'}")
+        env_str("DATABASE_URL", f"sqlite:///{SIXFOLD_VAR_DIR / 'sixfold.sqlite3'}")
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -92,9 +92,9 @@ USE_TZ = True
 # --- Static and media files --------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(SIXFOLD_VAR_DIR / "static")))
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(SIXFOLD_VAR_DIR / "media")))
 # Puzzle images are stored under random names, so serving the media folder reveals nothing a
 # player could not already see. Turn it off when a front web server serves MEDIA_ROOT itself.
 SIXFOLD_SERVE_MEDIA = env_bool("SIXFOLD_SERVE_MEDIA", True)
@@ -114,7 +114,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 REDIS_URL = env_str("REDIS_URL", "")
 # Before the keys of the channel layer and of the game's own Redis data (a player's open tabs).
-CHANNEL_PREFIX = env_str("SIXFOLD_CHANNEL_PREFIX", "sixfold")
+SIXFOLD_CHANNEL_PREFIX = env_str("SIXFOLD_CHANNEL_PREFIX", "sixfold")
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -130,7 +130,7 @@ if REDIS_URL:
                 # once (group cleanup then fails and leaves dead members); the consumer also
                 # queues its group calls (game.consumers.GROUP_CALLS_AT_ONCE).
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 512}],
-                "prefix": CHANNEL_PREFIX,
+                "prefix": SIXFOLD_CHANNEL_PREFIX,
                 # A day-long group membership is far more than a game session needs.
                 "group_expiry": 6 * 3600,
             },
@@ -144,27 +144,28 @@ else:
 # --- The game: scoring and the guess path --------------------------------------------------------
 
 # A local sentence-transformers directory; empty: the packaged all-MiniLM-L6-v2.
-SCORER_MODEL_PATH = env_str("SCORER_MODEL_PATH", "")
+# Formerly SCORER_MODEL_PATH, still read when the new name is not set.
+SIXFOLD_SCORER_MODEL_PATH = env_str("SIXFOLD_SCORER_MODEL_PATH", env_str("SCORER_MODEL_PATH", ""))
 # WordNet's database (Debian's wordnet-base), for synonyms and kinds-of in marks and scores.
 SIXFOLD_WORDNET_DIR = env_str("SIXFOLD_WORDNET_DIR", "/usr/share/wordnet")
-GAME_SCORER_DEVICE = env_str("SIXFOLD_SCORER_DEVICE", "cpu")
+SIXFOLD_SCORER_DEVICE = env_str("SIXFOLD_SCORER_DEVICE", "cpu")
 # Torch threads for scoring; 0: half the cores, at most 4 (the rest serve the web process).
-GAME_SCORER_THREADS = env_int("SIXFOLD_SCORER_THREADS", 0, minimum=0)
-# onnx: the sentence model run by ONNX Runtime (exported once into VAR_DIR/scorer/); torch.
-GAME_SCORER_RUNTIME = env_choice("SIXFOLD_SCORER_RUNTIME", "onnx", ("onnx", "torch"))
+SIXFOLD_SCORER_THREADS = env_int("SIXFOLD_SCORER_THREADS", 0, minimum=0)
+# onnx: the sentence model run by ONNX Runtime (exported once into SIXFOLD_VAR_DIR/scorer/); torch.
+SIXFOLD_SCORER_RUNTIME = env_choice("SIXFOLD_SCORER_RUNTIME", "onnx", ("onnx", "torch"))
 # Sentences embedded by the model with the tuned layers shipped in game/scoring/scorer_tuning/ (made
 # by `manage.py tune_scorer` from the packaged model); off: the model as it is.
-GAME_SCORER_TUNED = env_bool("SIXFOLD_SCORER_TUNED", True)
-GAME_SCORER_BATCHING = env_bool("SIXFOLD_SCORER_BATCHING", True)
-GAME_SCORER_CACHE = env_bool("SIXFOLD_SCORER_CACHE", True)
+SIXFOLD_SCORER_TUNED = env_bool("SIXFOLD_SCORER_TUNED", True)
+SIXFOLD_SCORER_BATCHING = env_bool("SIXFOLD_SCORER_BATCHING", True)
+SIXFOLD_SCORER_CACHE = env_bool("SIXFOLD_SCORER_CACHE", True)
 # Load the scorer and today's answer before the web process serves anyone.
-GAME_WARM_SCORER = env_bool("SIXFOLD_WARM_SCORER", True)
+SIXFOLD_WARM_SCORER = env_bool("SIXFOLD_WARM_SCORER", True)
 # Guesses a player may make, and messages one WebSocket may send, per window (COUNT/SECONDS).
-GAME_GUESS_RATE = env_rate("SIXFOLD_GUESS_RATE", "10/60")
-GAME_MESSAGE_RATE = env_rate("SIXFOLD_MESSAGE_RATE", "30/10")
+SIXFOLD_GUESS_RATE = env_rate("SIXFOLD_GUESS_RATE", "10/60")
+SIXFOLD_MESSAGE_RATE = env_rate("SIXFOLD_MESSAGE_RATE", "30/10")
 # Threads that run the guess path's database work beside the event loop (PostgreSQL; SQLite,
 # which takes one writer at a time, always uses one).
-GAME_DB_THREADS = env_int("SIXFOLD_DB_THREADS", 8, minimum=1)
+SIXFOLD_DB_THREADS = env_int("SIXFOLD_DB_THREADS", 8, minimum=1)
 # The site's address for share links; empty: the request's host.
 SIXFOLD_PUBLIC_URL = env_str("SIXFOLD_PUBLIC_URL", "")  # game.conf drops a trailing slash
 
@@ -199,9 +200,10 @@ SIXFOLD_STORAGE_PATIENCE_SECONDS = env_int("SIXFOLD_STORAGE_PATIENCE_SECONDS", 6
 # --- Celery ------------------------------------------------------------------------------------
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost//")
-CELERY_BROKER_DIR = VAR_DIR / "celery"
+CELERY_BROKER_DIR = SIXFOLD_VAR_DIR / "celery"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    # A broker that needs no server: messages are files in VAR_DIR that every process shares.
+    # A broker that needs no server: messages are files in SIXFOLD_VAR_DIR that every process
+    # shares.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),

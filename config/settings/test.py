@@ -39,4 +39,4 @@ if REDIS_URL:  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"sixfold-test-{os.getpid()}"  # noqa: F405
 
 # Test processes score with whatever model a test asks for; no scorer warm-up at import.
-GAME_WARM_SCORER = False
+SIXFOLD_WARM_SCORER = False

@@ -145,7 +145,7 @@ async def test_it_explains_bad_messages_and_bad_guesses(puzzle_tx: Puzzle) -> No
 
 
 async def test_it_closes_a_socket_that_floods_it(puzzle_tx: Puzzle, settings: Any) -> None:
-    settings.GAME_MESSAGE_RATE = (3, 60)
+    settings.SIXFOLD_MESSAGE_RATE = (3, 60)
     socket = await opened(puzzle_tx.number, await _cookie())
     for _ in range(4):
         await socket.send_json_to({"type": "state"})

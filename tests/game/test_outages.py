@@ -60,7 +60,7 @@ def test_a_guess_during_a_redis_outage_gets_a_json_503_and_stores_nothing(settin
 
 def test_resent_copies_of_one_guess_do_not_use_up_the_rate_limit(settings: Any) -> None:
     puzzle = make_published_puzzle(ANSWER, puzzle_day())
-    settings.GAME_GUESS_RATE = (2, 60)
+    settings.SIXFOLD_GUESS_RATE = (2, 60)
     player = uuid.uuid4()
 
     async def play() -> list[Any]:

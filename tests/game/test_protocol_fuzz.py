@@ -104,7 +104,7 @@ def test_any_body_gets_a_json_4xx_with_a_documented_code(
 
 @pytest.mark.django_db
 def test_malformed_bodies_count_against_the_guess_rate(puzzle: Puzzle, settings: Any) -> None:
-    settings.GAME_GUESS_RATE = (3, 60)
+    settings.SIXFOLD_GUESS_RATE = (3, 60)
     client = Client()
     client.get("/")
     codes = [
@@ -168,7 +168,7 @@ async def _play_frames(number: int, cookie: bytes, sent: list[tuple[str, Any]]) 
 def test_any_frame_gets_an_error_frame_with_a_documented_code(
     sent: list[tuple[str, Any]], caplog: pytest.LogCaptureFixture, settings: Any
 ) -> None:
-    settings.GAME_MESSAGE_RATE = (1_000, 10)
+    settings.SIXFOLD_MESSAGE_RATE = (1_000, 10)
     puzzle = Puzzle.objects.order_by("number").first() or make_published_puzzle(
         ANSWER, puzzle_day()
     )
@@ -185,7 +185,7 @@ def test_any_frame_gets_an_error_frame_with_a_documented_code(
 
 @pytest.mark.django_db(transaction=True)
 async def test_binary_and_empty_frames_count_against_the_message_rate(settings: Any) -> None:
-    settings.GAME_MESSAGE_RATE = (4, 60)
+    settings.SIXFOLD_MESSAGE_RATE = (4, 60)
     puzzle = await database_sync_to_async(make_published_puzzle)(ANSWER, puzzle_day())
     client = Client()
     await database_sync_to_async(client.get)("/")

@@ -139,7 +139,7 @@ def test_the_same_guess_twice_is_refused(puzzle: Puzzle) -> None:
 
 
 def test_a_player_who_guesses_too_fast_is_told_to_wait(puzzle: Puzzle, settings: Any) -> None:
-    settings.GAME_GUESS_RATE = (2, 60)
+    settings.SIXFOLD_GUESS_RATE = (2, 60)
     player = uuid.uuid4()
     guess(puzzle, player, "a red bus")
     guess(puzzle, player, "green apples")

@@ -115,7 +115,7 @@ def test_it_explains_a_bad_guess_and_stores_nothing(browser: Client, puzzle: Puz
 def test_it_answers_429_with_a_message_when_a_player_guesses_too_fast(
     browser: Client, puzzle: Puzzle, settings: Any
 ) -> None:
-    settings.GAME_GUESS_RATE = (1, 60)
+    settings.SIXFOLD_GUESS_RATE = (1, 60)
     assert post_guess(browser, puzzle.number, "a red bus").status_code == 200
     slow_down = post_guess(browser, puzzle.number, "green apples")
     assert slow_down.status_code == 429

@@ -4,8 +4,8 @@
     python manage.py tune_scorer --out DIR --steps 40  # a short run elsewhere
 
 Resumable: a run stopped midway goes on from its last saved state (every 100 steps, in
-VAR_DIR/scorer/tuning-state/) when started again with the same settings. The scorer loads the
-new layers on its next start; benchmarks/scoring_eval.py measures them.
+SIXFOLD_VAR_DIR/scorer/tuning-state/) when started again with the same settings. The scorer loads
+the new layers on its next start; benchmarks/scoring_eval.py measures them.
 """
 
 from __future__ import annotations
