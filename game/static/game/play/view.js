@@ -206,18 +206,20 @@ export function createView(say) {
       els.betterThan.textContent = "You are the first to finish this one.";
     }
     if (!community) return;
-    const labels = ["1", "2", "3", "4", "5", "6", "✗"];
+    // One bar per number of guesses a solve took, then the games lost.
+    const lostAt = state.maxGuesses;
+    const labels = Array.from({ length: lostAt }, (_, i) => String(i + 1)).concat(["✗"]);
     community.distribution.concat([community.lost]).forEach((count, i) => {
       const li = el("li");
-      const bar = el("span", "bar" + (i === 6 ? " lost" : ""));
-      const yours = won ? community.yours === i + 1 : i === 6;
+      const bar = el("span", "bar" + (i === lostAt ? " lost" : ""));
+      const yours = won ? community.yours === i + 1 : i === lostAt;
       if (yours) bar.classList.add("yours");
       bar.style.setProperty("--w", community.bars[i] + "%");
       bar.appendChild(el("span", "bar-count", String(count)));
       li.appendChild(el("span", "bar-label", labels[i]));
       li.appendChild(bar);
       li.appendChild(el("span", "visually-hidden",
-        (i === 6 ? " not solved: " : " guesses: ") + count + " players" + (yours ? " (you)" : "")));
+        (i === lostAt ? " not solved: " : " guesses: ") + count + " players" + (yours ? " (you)" : "")));
       els.bars.appendChild(li);
     });
   }
