@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from game.scoring.alignment import EXACT
 from game.scoring.marking import WordMark
+from game.scoring.marks import EXACT
 from game.scoring.words import tokens
 from puzzles.models import IMAGES_PER_PUZZLE
 

@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from typing import Literal
 
 from game.rules import MAX_GUESSES
-from game.scoring.alignment import ABSENT, EXACT, NEAR, PRESENT
 from game.scoring.marking import GIVEN
+from game.scoring.marks import ABSENT, EXACT, NEAR, PRESENT
 
 Palette = Literal["standard", "high-contrast"]
 

@@ -27,17 +27,13 @@ from dataclasses import dataclass, field
 
 from game.scoring import phrases
 from game.scoring.lexicon import NEAR_RELATIONS, Lexicon, Relation, spelling_variants
-from game.scoring.phrases import ABSENT, EXACT, NEAR, PRESENT, Pair
+from game.scoring.marks import ABSENT, EXACT, NEAR, NEAR_THRESHOLD, PRESENT, RELATED_THRESHOLD
+from game.scoring.phrases import Pair
 from game.scoring.roles import MADE_WORDS, MAIN, RELATION, SECOND, SETTING, RoleParse
 from game.scoring.words import contrasting, on_other_scales, same_meaning
 
 WordSimilarity = Callable[[str, str], float]
 
-# Without a WordNet relation (a word WordNet lacks, or no WordNet), the embedding decides, as
-# the scorer always did: "near" from a cosine of 0.76 (puppy~dog 0.80, automobile~car 0.87;
-# cat~dog 0.66, car~truck 0.69), no credit below 0.5.
-NEAR_THRESHOLD = 0.76
-RELATED_THRESHOLD = 0.5
 
 # Credit of a pair by relation, before the role factor. A kind-of names the picture's thing as
 # well as a synonym does (a teepee is the tent). The embedding cosine stands in where WordNet

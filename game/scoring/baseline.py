@@ -2,9 +2,9 @@
 
 Its similarity is 0.7 x sentence cosine + 0.3 x a soft F1 of word-embedding matches, times an
 order penalty for neighbouring matched words that come reversed. With WordNet,
-game.scoring.alignment
-orders more of the evaluation triples right (benchmarks/scoring_eval.py, where this is the "old"
-column); without WordNet this one still does better, so game.scoring falls back to it.
+game.scoring.alignment orders more of the evaluation triples right (benchmarks/scoring_eval.py,
+where this is the "old" column); without WordNet this one still does better, so game.scoring
+falls back to it.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from game.scoring.marks import ABSENT, EXACT, NEAR, NEAR_THRESHOLD, PRESENT, RELATED_THRESHOLD
 from game.scoring.words import contrasting, same_meaning, tokens
 
-EXACT, PRESENT, NEAR, ABSENT = "exact", "present", "near", "absent"
-NEAR_THRESHOLD = 0.76
-RELATED_THRESHOLD = 0.5
 SENTENCE_WEIGHT = 0.7
 ORDER_PENALTY = 0.8
 

@@ -20,9 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from game.scoring import alignment, roles
-from game.scoring.alignment import ABSENT, Relater, WordSimilarity, align
+from game.scoring.alignment import Relater, WordSimilarity, align
 from game.scoring.baseline import baseline_similarity
 from game.scoring.lexicon import Lexicon
+from game.scoring.marks import ABSENT
 from game.scoring.words import Token
 
 GIVEN = "given"

@@ -14,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from game.scoring.lexicon import Lexicon
+from game.scoring.marks import NEAR
 from game.scoring.roles import RELATION, SETTING, RoleParse
 from game.scoring.words import SETTING_PHRASES
-
-EXACT, PRESENT, NEAR, ABSENT = "exact", "present", "near", "absent"
 
 # An action said through its thing ("a fisherman" for "a man fishing"; pair_actions) names
 # what the answer's word does.

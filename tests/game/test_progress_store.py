@@ -14,8 +14,8 @@ from threads_at_once import run_in_threads
 
 from game import progress_store, services
 from game.models import Guess, PlayerProgress
-from game.scoring.alignment import ABSENT, EXACT
 from game.scoring.marking import GuessScore, WordMark
+from game.scoring.marks import ABSENT, EXACT
 from game.services import ScoredGuess
 from puzzles.models import Puzzle
 
