@@ -58,6 +58,20 @@ def tiny_vqgan_config() -> VQGANConfig:
     )
 
 
+def tiny_codec_config(resolution: int = 16) -> VQGANConfig:
+    """The smallest VQGAN the training steps run on: f2, 16 codes of 4 dims, no attention."""
+    return VQGANConfig(
+        ch=32,
+        ch_mult=(1, 1),
+        num_res_blocks=1,
+        attn_resolutions=(),
+        z_channels=8,
+        resolution=resolution,
+        n_embed=16,
+        embed_dim=4,
+    )
+
+
 def tiny_dalle_bart_config(
     text_vocab_size: int, image_length: int, image_codes: int = TINY_CODES
 ) -> DalleBartConfig:

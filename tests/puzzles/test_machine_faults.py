@@ -110,22 +110,31 @@ def test_another_storage_error_is_a_failed_attempt(
     assert list(media_root.rglob("*.png")) == []
 
 
+def connection_drops(monkeypatch: pytest.MonkeyPatch, before: int, after: int) -> list[int]:
+    """Publishing meets a dropped connection: `before` times before it reaches the database,
+    then `after` times once its commit went through (the answer lost); the calls, counted."""
+    real_finish = runs._finish
+    calls = [0]
+
+    def finish(*args: Any) -> None:
+        calls[0] += 1
+        if calls[0] <= before:
+            raise OperationalError("server closed the connection unexpectedly")
+        real_finish(*args)
+        if calls[0] <= before + after:
+            raise OperationalError("connection lost before the commit was acknowledged")
+
+    monkeypatch.setattr(runs, "_finish", finish)
+    return calls
+
+
 def test_publishing_waits_out_a_dropped_database_connection(
     todays_puzzle: Puzzle,
     media_root: Path,
     monkeypatch: pytest.MonkeyPatch,
     no_waiting: list[float],
 ) -> None:
-    real_finish = runs._finish
-    drops = [2]
-
-    def finish(*args: Any) -> None:
-        if drops[0]:
-            drops[0] -= 1
-            raise OperationalError("server closed the connection unexpectedly")
-        real_finish(*args)
-
-    monkeypatch.setattr(runs, "_finish", finish)
+    connection_drops(monkeypatch, before=2, after=0)
     assert runs.attempt_puzzle(todays_puzzle.pk) is runs.Outcome.GENERATED
     puzzle = Puzzle.objects.get(pk=todays_puzzle.pk)
     assert (puzzle.state, puzzle.attempts, puzzle.images.count()) == (Puzzle.State.PUBLISHED, 1, 6)
@@ -138,16 +147,7 @@ def test_a_publication_whose_answer_was_lost_with_the_connection_keeps_its_pictu
     monkeypatch: pytest.MonkeyPatch,
     no_waiting: list[float],
 ) -> None:
-    real_finish = runs._finish
-    calls = [0]
-
-    def finish(*args: Any) -> None:
-        calls[0] += 1
-        real_finish(*args)  # committed...
-        if calls[0] == 1:
-            raise OperationalError("connection lost before the commit was acknowledged")
-
-    monkeypatch.setattr(runs, "_finish", finish)
+    calls = connection_drops(monkeypatch, before=0, after=1)
     assert runs.attempt_puzzle(todays_puzzle.pk) is runs.Outcome.GENERATED
     assert calls[0] == 1  # recognised as done, not published twice (nor its files deleted)
     puzzle = Puzzle.objects.get(pk=todays_puzzle.pk)

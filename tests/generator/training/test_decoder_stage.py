@@ -10,7 +10,7 @@ import pytest
 
 from generator.clip import CLIP, init_clip
 from generator.dalle_bart import init_dalle_bart
-from generator.testing import tiny_clip_config, tiny_dalle_bart_config
+from generator.testing import tiny_clip_config, tiny_codec_config, tiny_dalle_bart_config
 from generator.text import normalize_text
 from generator.tokenizers import encode_texts, load_bart_tokenizer, load_clip_tokenizer
 from generator.training import configs, train_decoder
@@ -18,20 +18,11 @@ from generator.training.bpe import train_bart_tokenizer, train_clip_tokenizer
 from generator.training.discriminator import Discriminator, hinge_losses, init_discriminator
 from generator.training.optim import make_optimizer
 from generator.training.splits import draw_samples
-from generator.vqgan import PromptStates, VQGANConfig, VQGANModule, init_vqgan
+from generator.vqgan import PromptStates, VQGANModule, init_vqgan
 
 SIZE = 16
 STEPS = 8
-CODEC = VQGANConfig(
-    ch=32,
-    ch_mult=(1, 1),
-    num_res_blocks=1,
-    attn_resolutions=(),
-    z_channels=8,
-    resolution=SIZE,
-    n_embed=16,
-    embed_dim=4,
-)
+CODEC = tiny_codec_config(SIZE)
 # The tiny preset's stage, with the prompt read at this codec's 8 px grid.
 SETTINGS = dataclasses.replace(
     configs.tiny().decoder,

@@ -9,7 +9,7 @@ import pytest
 
 from generator.clip import init_clip
 from generator.dalle_bart import init_dalle_bart
-from generator.testing import tiny_clip_config, tiny_dalle_bart_config
+from generator.testing import tiny_clip_config, tiny_codec_config, tiny_dalle_bart_config
 from generator.text import normalize_text
 from generator.tokenizers import encode_texts, load_bart_tokenizer, load_clip_tokenizer
 from generator.training import (
@@ -27,7 +27,7 @@ from generator.training.objects import default_objects
 from generator.training.optim import make_optimizer, strong_types
 from generator.training.recogniser import RecogniserConfig, init_params
 from generator.training.splits import draw_samples
-from generator.vqgan import VQGANConfig, init_vqgan
+from generator.vqgan import init_vqgan
 
 STEPS = 8
 SIZE = 16
@@ -46,7 +46,7 @@ def _optimizer(learning_rate=3e-3):
 def test_vqgan_steps_lower_the_loss(scenes):
     settings = dataclasses.replace(
         configs.tiny().vqgan,
-        model=_tiny_codec(),
+        model=tiny_codec_config(SIZE),
         crop=8,
         quantize_after=2,
     )
@@ -228,16 +228,3 @@ def test_before_the_robustness_phase_recogniser_batches_are_only_flipped(scenes)
             pixels[row], originals[row, :, ::-1]
         )
     assert (batch_counts == 1).all() and (settings == 0).all()
-
-
-def _tiny_codec() -> VQGANConfig:
-    return VQGANConfig(
-        ch=32,
-        ch_mult=(1, 1),
-        num_res_blocks=1,
-        attn_resolutions=(),
-        z_channels=8,
-        resolution=SIZE,
-        n_embed=16,
-        embed_dim=4,
-    )
