@@ -16,8 +16,7 @@ words of a prompt outside it (such a word draws vague shapes).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from functools import cache
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,32 +31,22 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-@cache
-def _plural_forms() -> dict[str, str]:
-    """Noun -> plural of the training object table (irregular plurals: mice, sheep, fish)."""
-    from generator.training.objects import default_objects
-
-    return {item.noun: item.plural for item in default_objects()}
-
-
-def named_objects(prompt: str, nouns: Sequence[str]) -> list[str]:
-    """The nouns (of `nouns`) a prompt names, singular or plural, in the prompt's order.
-
-    Longer names match first, so "tropical fish" is not also counted as "fish".
+def named_objects(prompt: str, plurals: Mapping[str, str]) -> list[str]:
+    """The nouns (the keys of `plurals`, noun -> plural) a prompt names, singular or plural, in
+    the prompt's order. Longer names match first, so "tropical fish" is not also "fish".
     """
-    return [noun for noun, _ in named_counts(prompt, nouns)]
+    return [noun for noun, _ in named_counts(prompt, plurals)]
 
 
 COUNT_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
 SIZE_WORDS = frozenset({"small", "big", "little", "tiny", "large", "huge"})
 
 
-def named_counts(prompt: str, nouns: Sequence[str]) -> list[tuple[str, int | None]]:
-    """The nouns a prompt names, in its order, each with the number it says ("three small
-    jellyfish": 3; "grapes": None, no number said)."""
+def named_counts(prompt: str, plurals: Mapping[str, str]) -> list[tuple[str, int | None]]:
+    """The nouns a prompt names (keys of `plurals`), in its order, each with the number it
+    says ("three small jellyfish": 3; "grapes": None, no number said)."""
     tokens = words(prompt)
-    plurals = _plural_forms()
-    forms = [(form, noun) for noun in nouns for form in (noun, plurals.get(noun, noun + "s"))]
+    forms = [(form, noun) for noun, plural in plurals.items() for form in (noun, plural)]
     taken = [False] * len(tokens)
     found: dict[str, tuple[int, int | None]] = {}
     for form, noun in sorted(forms, key=lambda pair: -len(pair[0])):
@@ -107,14 +96,14 @@ class LegibilityJudge:
         directory = Path(model_dir) / RECOGNISER_DIR
         if not directory.is_dir():
             return None
-        from generator.training.recogniser import load_recogniser
+        from generator.recogniser import load_recogniser
 
         return cls(load_recogniser(directory))
 
     def score(self, prompt: str, images: Sequence[Any] | np.ndarray) -> list[float] | None:
         """Per picture, how plainly it shows the prompt's objects in the numbers the prompt
         says (`legibility_scores`); None if the prompt names none."""
-        named = named_counts(prompt, self.recogniser.config.objects)
+        named = named_counts(prompt, self.recogniser.config.plural_forms())
         if not named or not len(images):
             return None
         seen = self.recogniser.recognise(images)

@@ -127,20 +127,21 @@ def _write_recogniser(root: Path, seed: int) -> None:
     """A random recogniser and the grammar's vocabulary, as the built-in model ships them."""
     import jax
 
-    from generator.training.captions import SETTINGS, write_vocabulary
-    from generator.training.objects import default_objects
-    from generator.training.recogniser import (
+    from generator.recogniser import (
         Recogniser,
         RecogniserConfig,
         init_params,
         save_recogniser,
     )
+    from generator.training.captions import SETTINGS, write_vocabulary
+    from generator.training.objects import default_objects
 
     config = RecogniserConfig(
         objects=tuple(item.noun for item in default_objects()),
         settings=SETTINGS,
         image_size=32,
         widths=(8, 16),
+        plurals=tuple(item.plural for item in default_objects()),
     )
     shapes = jax.eval_shape(lambda: init_params(config, jax.random.key(0)))
     save_recogniser(Recogniser(config, random_params(shapes, seed)), root / "recogniser")

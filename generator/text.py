@@ -202,3 +202,15 @@ def _hashtag_splitter(path: Path) -> HashtagSplitter:
             "as enwiki-words-frequency.txt)"
         ) from None
     return _cached_splitter(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+def regular_plural(noun: str) -> str:
+    """The plural by the regular English spelling rules, applied to the last word."""
+    head, _, last = noun.rpartition(" ")
+    if last.endswith(("s", "x", "z", "ch", "sh")):
+        plural = last + "es"
+    elif last.endswith("y") and last[-2:-1] not in ("a", "e", "i", "o", "u"):
+        plural = last[:-1] + "ies"
+    else:
+        plural = last + "s"
+    return f"{head} {plural}" if head else plural

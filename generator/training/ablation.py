@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from generator.clip import load_clip
+from generator.recogniser import load_recogniser
 from generator.training.captions import caption
 from generator.training.evaluate import codebook_usage, psnr, reconstruct
 from generator.training.markdown import percent, table
 from generator.training.model_card import ABLATION_FILE
-from generator.training.recogniser import load_recogniser
 from generator.training.train_recogniser import heldout_scenes, recognition_figures
 from generator.vqgan import load_vqgan
 

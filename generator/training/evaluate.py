@@ -37,6 +37,7 @@ from generator.clip import CLIP, load_clip
 from generator.dalle_bart import DalleBart, init_dalle_bart, load_dalle_bart
 from generator.pipeline import Generator
 from generator.prompting import draw
+from generator.recogniser import Recogniser, load_recogniser
 from generator.sampler import SamplingConfig, sample_image_tokens
 from generator.text import normalize_text
 from generator.tokenizers import Tokenizer, encode_texts, load_bart_tokenizer
@@ -44,7 +45,6 @@ from generator.training.captions import SceneSpec
 from generator.training.configs import TrainingConfig
 from generator.training.foils import scenes_with_foils
 from generator.training.paths import RunPaths, update_model_info
-from generator.training.recogniser import Recogniser, load_recogniser
 from generator.training.splits import (
     Sample,
     draw_samples,

@@ -10,6 +10,8 @@ from generator.clip import CLIPConfig
 from generator.clip import count_params as count_clip_params
 from generator.dalle_bart import DalleBartConfig
 from generator.dalle_bart import count_params as count_bart_params
+from generator.recogniser import RecogniserConfig
+from generator.recogniser import count_params as count_recogniser_params
 from generator.training.adopt import adopted_from, shown_path
 from generator.training.captions import vocabulary
 from generator.training.configs import TrainingConfig
@@ -23,8 +25,6 @@ from generator.training.loop import FITTED_FILE, checkpointed_step, wall_time
 from generator.training.markdown import percent, table
 from generator.training.objects import default_objects
 from generator.training.paths import PARTS, TRAINED_STAGES, RunPaths
-from generator.training.recogniser import RecogniserConfig
-from generator.training.recogniser import count_params as count_recogniser_params
 from generator.training.splits import held_out
 from generator.vqgan import VQGANConfig
 from generator.vqgan import count_params as count_vqgan_params

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from generator.text import regular_plural
+
 OBJECTS_PATH = Path(__file__).with_name("objects.json")
 CATEGORIES = ("animal", "plant", "food", "vehicle", "place", "sky", "thing", "character")
 ZERO_WIDTH_JOINER = "\u200d"
@@ -38,18 +40,6 @@ class SceneObject:
     emoji: str
     ground: bool
     mass: bool
-
-
-def regular_plural(noun: str) -> str:
-    """The plural by the regular English spelling rules, applied to the last word."""
-    head, _, last = noun.rpartition(" ")
-    if last.endswith(("s", "x", "z", "ch", "sh")):
-        plural = last + "es"
-    elif last.endswith("y") and last[-2:-1] not in ("a", "e", "i", "o", "u"):
-        plural = last[:-1] + "ies"
-    else:
-        plural = last + "s"
-    return f"{head} {plural}" if head else plural
 
 
 def load_objects(path: str | Path = OBJECTS_PATH) -> tuple[SceneObject, ...]:

@@ -30,6 +30,7 @@ from generator.training.captions import write_vocabulary
 from generator.training.configs import TrainingConfig
 from generator.training.dataset import load_scenes, normalised_captions, render_scenes
 from generator.training.evaluate import evaluate
+from generator.training.objects import objects_by_noun
 from generator.training.paths import RunPaths, update_model_info
 from generator.training.train_clip import train_clip
 from generator.training.train_dalle_bart import train_dalle_bart
@@ -110,8 +111,18 @@ def step_assemble(paths: RunPaths, config: TrainingConfig) -> None:
             shutil.rmtree(target / name)
         shutil.copytree(source, target / name)
         store_float16(target / name / PARAMS_NAME)
+    name_plurals(target / "recogniser" / "config.json")
     write_vocabulary(target / VOCABULARY_FILE)
     update_model_info(paths, name=f"sixfold-emoji-{config.name}")
+
+
+def name_plurals(path: Path) -> None:
+    """Write the objects' plurals into a recogniser's config (one trained before they were
+    there lacks them), so the library reads prompts without the scene world's object table."""
+    data = json.loads(path.read_text("utf-8"))
+    table = objects_by_noun()
+    data["plurals"] = [table[noun].plural for noun in data["objects"]]
+    path.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
 
 
 def store_float16(path: Path) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from generator.clip import init_clip
 from generator.dalle_bart import init_dalle_bart
+from generator.recogniser import init_params
 from generator.training import (
     train_clip,
     train_dalle_bart,
@@ -26,7 +27,6 @@ from generator.training.codes import ENCODE_BATCH
 from generator.training.configs import TrainingConfig
 from generator.training.foils import scenes_with_foils
 from generator.training.optim import make_optimizer, strong_types
-from generator.training.recogniser import init_params
 from generator.training.splits import draw_samples
 from generator.vqgan import init_vqgan
 

@@ -23,15 +23,7 @@ import numpy as np
 import optax
 from PIL import Image, ImageFilter
 
-from generator.training.adopt import adopted_from
-from generator.training.captions import SETTINGS, SceneSpec, parse_caption
-from generator.training.configs import TrainingConfig
-from generator.training.dataset import load_scenes
-from generator.training.loop import TrainingStateError, TrainState, run_loop
-from generator.training.objects import default_objects
-from generator.training.optim import FINAL_SHARE, adopted_schedule, make_optimizer, strong_types
-from generator.training.paths import RunPaths
-from generator.training.recogniser import (
+from generator.recogniser import (
     PRESENT,
     Recogniser,
     RecogniserConfig,
@@ -40,6 +32,14 @@ from generator.training.recogniser import (
     load_recogniser,
     save_recogniser,
 )
+from generator.training.adopt import adopted_from
+from generator.training.captions import SETTINGS, SceneSpec, parse_caption
+from generator.training.configs import TrainingConfig
+from generator.training.dataset import load_scenes
+from generator.training.loop import TrainingStateError, TrainState, run_loop
+from generator.training.objects import default_objects
+from generator.training.optim import FINAL_SHARE, adopted_schedule, make_optimizer, strong_types
+from generator.training.paths import RunPaths
 from generator.training.splits import draw_sample, draw_samples
 
 
@@ -49,6 +49,7 @@ def recogniser_config(config: TrainingConfig) -> RecogniserConfig:
         settings=SETTINGS,
         image_size=config.data.image_size,
         widths=config.recogniser.widths,
+        plurals=tuple(item.plural for item in default_objects()),
     )
 
 

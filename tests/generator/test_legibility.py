@@ -12,9 +12,13 @@ from generator.legibility import (
     read_vocabulary,
     unknown_words,
 )
+from generator.training.objects import objects_by_noun
 from generator.training.splits import draw_sample
 
-NOUNS = ["penguin", "sailboat", "fish", "tropical fish", "mouse", "cactus", "dog"]
+NOUNS = {
+    noun: objects_by_noun()[noun].plural
+    for noun in ("penguin", "sailboat", "fish", "tropical fish", "mouse", "cactus", "dog")
+}
 
 
 def test_a_prompt_names_objects_singular_or_plural_in_its_order():
@@ -55,9 +59,11 @@ def test_the_judge_scores_each_picture_for_the_named_objects_only(tiny_model_dir
 
 
 def test_a_prompt_says_how_many_of_each_object_or_not():
-    assert named_counts("three small jellyfish underwater", ["jellyfish"]) == [("jellyfish", 3)]
+    assert named_counts("three small jellyfish underwater", {"jellyfish": "jellyfish"}) == [
+        ("jellyfish", 3)
+    ]
     assert named_counts("a dog next to two small mice", NOUNS) == [("dog", 1), ("mouse", 2)]
-    assert named_counts("grapes and a big cactus", ["grapes", "cactus"]) == [
+    assert named_counts("grapes and a big cactus", {"grapes": "grapes", "cactus": "cacti"}) == [
         ("grapes", None),
         ("cactus", 1),
     ]

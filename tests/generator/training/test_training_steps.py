@@ -9,6 +9,7 @@ import pytest
 
 from generator.clip import init_clip
 from generator.dalle_bart import init_dalle_bart
+from generator.recogniser import RecogniserConfig, init_params
 from generator.testing import tiny_clip_config, tiny_codec_config, tiny_dalle_bart_config
 from generator.text import normalize_text
 from generator.tokenizers import encode_texts, load_bart_tokenizer, load_clip_tokenizer
@@ -25,7 +26,6 @@ from generator.training.dataset import SceneSet
 from generator.training.foils import scenes_with_foils
 from generator.training.objects import default_objects
 from generator.training.optim import make_optimizer, strong_types
-from generator.training.recogniser import RecogniserConfig, init_params
 from generator.training.splits import draw_samples
 from generator.vqgan import init_vqgan
 

@@ -30,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from generator.checkpoint import PARAMS_NAME, CheckpointError, read_params, write_params
+from generator.text import regular_plural
 
 MAX_COUNT = 3
 CONFIG_FILE = "config.json"
@@ -42,14 +43,31 @@ class RecogniserConfig:
     settings: tuple[str, ...]
     image_size: int = 64
     widths: tuple[int, ...] = (32, 64, 128, 192)
+    # The objects' plurals, in the same order ("mice", "sheep"), so that a prompt's words can be
+    # read without the scene world's object table; a file without them: regular English plurals.
+    plurals: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.plurals and len(self.plurals) != len(self.objects):
+            raise CheckpointError(
+                f"recogniser config: {len(self.plurals)} plurals for {len(self.objects)} objects"
+            )
+
+    def plural_forms(self) -> dict[str, str]:
+        """Noun -> plural, for every object."""
+        plurals = self.plurals or tuple(regular_plural(noun) for noun in self.objects)
+        return dict(zip(self.objects, plurals, strict=True))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "objects": list(self.objects),
             "settings": list(self.settings),
             "image_size": self.image_size,
             "widths": list(self.widths),
         }
+        if self.plurals:
+            data["plurals"] = list(self.plurals)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RecogniserConfig:
@@ -59,6 +77,7 @@ class RecogniserConfig:
                 settings=tuple(str(name) for name in data["settings"]),
                 image_size=int(data["image_size"]),
                 widths=tuple(int(width) for width in data["widths"]),
+                plurals=tuple(str(plural) for plural in data.get("plurals", ())),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise CheckpointError(f"recogniser config: {error!r}") from None
