@@ -57,6 +57,7 @@ from generator.vqgan import VQGAN, PromptStates, VQGANModule, decoder_head, init
 # The parts this stage trains; everything else (encoder, quant_conv, codebook) stays as it is.
 TRAINED_PARTS = ("decoder", "post_quant_conv")
 HEAD_PARTS = ("norm_out", "conv_out")  # the decoder's last layers (`decoder_head`)
+OUT_CHANNELS = 3  # RGB
 
 Features = Callable[[jax.Array], list[jax.Array]]
 
@@ -194,7 +195,7 @@ def prompt_of(models: StageModels, frozen: Frozen, batch: SceneBatch) -> PromptS
 def reconstruction_loss(
     head: Any, features: jax.Array, images: jax.Array, models: StageModels
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
-    recon = decoder_head(head, features, images.shape[-1])
+    recon = decoder_head(head, features, OUT_CHANNELS)
     terms = reconstruction_terms(recon, images)
     perceptual = perceptual_distance(models.features(recon), models.features(images))
     settings = models.settings
@@ -213,6 +214,38 @@ def reconstruction_loss(
     }
 
 
+def decoder_inputs(
+    models: StageModels, frozen: Frozen, batch: SceneBatch, key: jax.Array
+) -> tuple[jax.Array, PromptStates | None]:
+    """The codes the decoder reads (the encoder's, some redrawn by DalleBart) and the prompt."""
+    settings = models.settings
+    codes = cast(
+        jax.Array,
+        models.vqgan.apply({"params": frozen.vqgan}, batch.images, method=VQGANModule.encode),
+    )
+    if settings.degraded is not None:
+        drawn = teacher_forced_codes(
+            models.bart, frozen.bart, batch, codes, key, settings.degraded, models.image_codes
+        )
+        codes = jnp.where(batch.degraded[:, None], drawn, codes)
+    prompt = prompt_of(models, frozen, batch) if settings.reads_prompt else None
+    return codes, prompt
+
+
+def fooling_gradients(
+    discriminator: Discriminator, critic: Critic, head: Any, features: jax.Array, prompt: Any
+) -> tuple[Any, jax.Array]:
+    """Gradients of the adversarial loss (the discriminator fooled) at the decoder's head and
+    at the features it reads."""
+
+    def fooling(head: Any, features: jax.Array) -> jax.Array:
+        pictures = shown(decoder_head(head, features, OUT_CHANNELS))
+        judged = discriminator.apply({"params": critic.params}, pictures, prompt.pooled)
+        return -jnp.mean(cast(jax.Array, judged))
+
+    return cast(tuple[Any, jax.Array], jax.grad(fooling, argnums=(0, 1))(head, features))
+
+
 def make_train_step(models: StageModels, optimizer: optax.GradientTransformation) -> Any:
     """One step: the decoder's update (and the discriminator's, when there is one)."""
     settings = models.settings
@@ -229,29 +262,17 @@ def make_train_step(models: StageModels, optimizer: optax.GradientTransformation
         key: jax.Array,
         adversarial_on: jax.Array,
     ) -> tuple[Any, Any, Critic | None, dict[str, jax.Array]]:
-        codes = cast(
-            jax.Array,
-            models.vqgan.apply({"params": frozen.vqgan}, batch.images, method=VQGANModule.encode),
-        )
-        if settings.degraded is not None:
-            drawn = teacher_forced_codes(
-                models.bart, frozen.bart, batch, codes, key, settings.degraded, models.image_codes
-            )
-            codes = jnp.where(batch.degraded[:, None], drawn, codes)
-        prompt = prompt_of(models, frozen, batch) if settings.reads_prompt else None
+        codes, prompt = decoder_inputs(models, frozen, batch, key)
 
         def trunk(params: Any) -> jax.Array:
-            return cast(
-                jax.Array,
-                models.vqgan.apply(
-                    {"params": {**frozen.vqgan, **params}},
-                    codes,
-                    prompt,
-                    True,
-                    method=VQGANModule.decode_code,
-                ),
+            variables = {"params": {**frozen.vqgan, **params}}
+            decoded = models.vqgan.apply(
+                variables, codes, prompt, True, method=VQGANModule.decode_code
             )
+            return cast(jax.Array, decoded)
 
+        # The trunk's backward pass runs once, for the sum of both losses' gradients at its
+        # output; the adaptive weight needs each loss's gradient at the last layer apart.
         features, pullback = jax.vjp(trunk, trained)
         head = {name: trained["decoder"][name] for name in HEAD_PARTS}
         (head_grad, feature_grad), metrics = jax.grad(
@@ -259,27 +280,20 @@ def make_train_step(models: StageModels, optimizer: optax.GradientTransformation
         )(head, features, batch.images, models)
         if adversarial is not None and critic is not None:
             assert models.discriminator is not None and prompt is not None
-            discriminator, critic_params = models.discriminator, critic.params
-
-            def fooling(head: Any, features: jax.Array) -> jax.Array:
-                recon = shown(decoder_head(head, features, batch.images.shape[-1]))
-                judged = discriminator.apply({"params": critic_params}, recon, prompt.pooled)
-                return -jnp.mean(cast(jax.Array, judged))
-
-            gan_head, gan_features = jax.grad(fooling, argnums=(0, 1))(head, features)
+            gan_head, gan_features = fooling_gradients(
+                models.discriminator, critic, head, features, prompt
+            )
             weight = adaptive_weight(head_grad, gan_head) * adversarial.weight
             weight = jnp.where(adversarial_on, weight, 0.0)
             head_grad = jax.tree_util.tree_map(lambda a, b: a + weight * b, head_grad, gan_head)
             feature_grad = feature_grad + weight * gan_features
-            recon = jax.lax.stop_gradient(
-                shown(decoder_head(head, features, batch.images.shape[-1]))
-            )
+            pictures = jax.lax.stop_gradient(shown(decoder_head(head, features, OUT_CHANNELS)))
             critic, critic_metrics = _critic_update(
-                discriminator,
+                models.discriminator,
                 critic_optimizer,
                 critic,
                 batch.images,
-                recon,
+                pictures,
                 prompt,
                 adversarial.mismatch_weight,
             )
