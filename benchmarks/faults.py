@@ -334,6 +334,10 @@ def run_fault(
     name: str, args: argparse.Namespace, env: dict[str, str], var_dir: Path, logs: Path, beat: list
 ) -> tuple:
     """One fault, with a worker (and beat, unless it is the fault) running; the row to print."""
+    if beat[0] is not None and beat[0].poll() is not None:  # an earlier fault stopped it
+        beat[0] = _start(
+            [str(CELERY), "-A", "config", "beat", "--loglevel=INFO"], env, logs / "beat.log"
+        )
     if name == "beat" and beat[0] is not None:
         _kill(beat[0])
         beat[0] = None
