@@ -70,12 +70,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--puzzles", type=int, default=3, help="timed puzzles after the first")
     parser.add_argument("--previous-rev", default="e934636", help="git revision of the baseline")
+    parser.add_argument(
+        "--model-dir", type=Path, default=None, help="the model to time (default: the built-in)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         baseline = previous_weights(args.previous_rev, Path(scratch))
         rows = [
             (f"previous built-in ({args.previous_rev})", measure(baseline, args.puzzles)),
-            ("built-in now", measure(DEFAULT_MODEL_DIR, args.puzzles)),
+            (
+                "built-in now" if args.model_dir is None else str(args.model_dir),
+                measure(args.model_dir or DEFAULT_MODEL_DIR, args.puzzles),
+            ),
         ]
     print(f"\nOne puzzle = 16 candidates, 6 kept; mean of {args.puzzles} puzzles after the first.")
     header = f"{'model':32} {'tokens':>6} {'px':>4} {'load s':>7} {'first s':>8} {'puzzle s':>9}"

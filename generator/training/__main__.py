@@ -7,7 +7,8 @@ then count as DIR's trained stages: e.g. to train a GPU-trained model's recognis
 Every step resumes where an interrupted run stopped. `--minutes M` fits each training stage's
 steps to its share of M minutes on this machine (all of them when one stage runs alone).
 `time` (no --out needed) measures seconds per step of each stage on this machine and
-extrapolates the whole run.
+extrapolates the whole run. `card` (no --out needed) writes a shipped model's card again from
+what ships beside it (`--target`, default the built-in model), e.g. after a blind reading.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("step", choices=[*STEPS, "all", "export", "adopt", "time"])
+    parser.add_argument("step", choices=[*STEPS, "all", "export", "adopt", "time", "card"])
     parser.add_argument("--out", type=Path, help="the run directory (all steps but time)")
     parser.add_argument("--size", choices=sorted(CONFIGS), default="small")
     parser.add_argument(
@@ -85,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         from generator.training.timing import measure, print_table
 
         print_table(config, measure(config))
+        return 0
+    if args.step == "card":
+        from generator.paths import BUILTIN_MODEL_DIR
+        from generator.training.export import write_card
+
+        print(f"wrote {write_card(args.target or BUILTIN_MODEL_DIR, config)}")
         return 0
     if args.out is None:
         print("error: --out DIR is required for this step", file=sys.stderr)

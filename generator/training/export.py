@@ -17,7 +17,7 @@ from typing import Any
 from generator.legibility import VOCABULARY_FILE
 from generator.paths import BUILTIN_MODEL_DIR
 from generator.training.adopt import adopted_from
-from generator.training.blind.reading import READINGS_DIR, readings_table, scored_readings
+from generator.training.blind.reading import READINGS_DIR, readings_tables, scored_readings
 from generator.training.blind.sheets import ship_reading
 from generator.training.configs import TrainingConfig
 from generator.training.evaluate import CONTACT_SHEET_FILE, METRICS_FILE
@@ -29,6 +29,8 @@ from generator.training.paths import PARTS, TRAINED_STAGES, RunPaths
 DEFAULT_TARGET = BUILTIN_MODEL_DIR
 MAX_BYTES = 60 * 1024 * 1024
 CARD_FILE = "MODEL_CARD.md"
+# What was measured on the model and not shipped (markdown, kept beside its figures).
+LEVERS_FILE = "levers.md"
 MODEL_INFO_FILE = "model.json"
 
 
@@ -38,6 +40,15 @@ class ExportError(RuntimeError):
 
 def directory_bytes(directory: Path) -> int:
     return sum(path.stat().st_size for path in directory.rglob("*") if path.is_file())
+
+
+def weights_bytes(model_dir: Path) -> int:
+    """The size of a model's weights and the files beside them (not its figures and readings):
+    what the 60 MB budget counts."""
+    files = [model_dir / MODEL_INFO_FILE, model_dir / VOCABULARY_FILE]
+    return sum(directory_bytes(model_dir / name) for name in PARTS) + sum(
+        path.stat().st_size for path in files if path.is_file()
+    )
 
 
 def _check_finished(paths: RunPaths, config: TrainingConfig) -> None:
@@ -66,7 +77,7 @@ def export_model(
     if not metrics_path.exists():
         raise ExportError(f"{metrics_path} is missing: run the 'evaluate' step before exporting")
     _check_finished(paths, config)
-    size = directory_bytes(paths.model)
+    size = weights_bytes(paths.model)
     if size > MAX_BYTES:
         raise ExportError(f"the model is {size / 2**20:.1f} MiB; the budget is 60 MiB")
     metrics = json.loads(metrics_path.read_text("utf-8"))
@@ -76,10 +87,9 @@ def export_model(
         *read_history(paths.root),
         run_entry(paths, config, model, run_hardware(paths), run_commands(paths, config, metrics)),
     ]
-    readings = _readings(paths, target)
-    card = model_card(
-        paths, config, metrics, size, history, readings_table(scored_readings(readings)), other
-    )
+    readings = readings_tables(scored_readings(_readings(paths, target)))
+    levers = _levers(target)
+    card = model_card(paths.model, config, metrics, size, history, readings, other, levers)
 
     target.mkdir(parents=True, exist_ok=True)
     for name in PARTS:
@@ -91,7 +101,7 @@ def export_model(
     figures = target / "training"
     kept = figures / READINGS_DIR
     for item in figures.glob("*") if figures.exists() else []:
-        if item != kept:
+        if item not in (kept, figures / LEVERS_FILE):
             shutil.rmtree(item) if item.is_dir() else item.unlink()
     figures.mkdir(exist_ok=True)
     for reading in sorted((paths.root / READINGS_DIR).glob("*")):
@@ -106,6 +116,30 @@ def export_model(
     (target / HISTORY_FILE).write_text(json.dumps(history, indent=2) + "\n", "utf-8")
     (target / CARD_FILE).write_text(card, "utf-8")
     return target
+
+
+def _levers(model_dir: Path) -> str:
+    path = model_dir / "training" / LEVERS_FILE
+    return path.read_text("utf-8") if path.exists() else ""
+
+
+def write_card(model_dir: Path, config: TrainingConfig) -> Path:
+    """Write a shipped model's card again from what ships beside it (its figures, history,
+    blind readings and measured levers): after a reading is added, say."""
+    metrics = json.loads((model_dir / "training" / METRICS_FILE).read_text("utf-8"))
+    readings = sorted((model_dir / "training" / READINGS_DIR).glob("*"))
+    card = model_card(
+        model_dir,
+        config,
+        metrics,
+        weights_bytes(model_dir),
+        read_history(model_dir),
+        readings_tables(scored_readings(readings)),
+        levers=_levers(model_dir),
+    )
+    path = model_dir / CARD_FILE
+    path.write_text(card, "utf-8")
+    return path
 
 
 def _readings(paths: RunPaths, target: Path) -> list[Path]:

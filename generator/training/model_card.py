@@ -16,7 +16,6 @@ from generator.training.adopt import adopted_from, shown_path
 from generator.training.captions import vocabulary
 from generator.training.configs import TrainingConfig
 from generator.training.history import (
-    decoder_recipe,
     history_commands,
     history_table,
     trained_in,
@@ -33,8 +32,8 @@ ABLATION_FILE = Path(__file__).with_name("codec_ablation.md")
 GOALS = {"codec": 0.90, "generated": 0.75, "setting": 0.95, "counts": 0.70}
 
 
-def _config(paths: RunPaths, name: str) -> dict[str, Any]:
-    return json.loads((paths.model / name / "config.json").read_text("utf-8"))
+def _config(model_dir: Path, name: str) -> dict[str, Any]:
+    return json.loads((model_dir / name / "config.json").read_text("utf-8"))
 
 
 def _foil_sentence(metrics: dict[str, Any]) -> str:
@@ -50,14 +49,16 @@ def _foil_sentence(metrics: dict[str, Any]) -> str:
     )
 
 
-def _parts_table(paths: RunPaths, config: TrainingConfig, history: list[dict[str, Any]]) -> str:
-    bart = DalleBartConfig.from_dict(_config(paths, "dalle_bart"))
-    vqgan = VQGANConfig.from_dict(_config(paths, "vqgan"))
-    clip = CLIPConfig.from_dict(_config(paths, "clip"))
-    recogniser = RecogniserConfig.from_dict(_config(paths, "recogniser"))
+def _parts_table(model_dir: Path, history: list[dict[str, Any]]) -> str:
+    bart = DalleBartConfig.from_dict(_config(model_dir, "dalle_bart"))
+    vqgan = VQGANConfig.from_dict(_config(model_dir, "vqgan"))
+    clip = CLIPConfig.from_dict(_config(model_dir, "clip"))
+    recogniser = RecogniserConfig.from_dict(_config(model_dir, "recogniser"))
     decoder = "VQGAN decoder, trained further (encoder and codebook frozen)"
+    reads = ""
     if vqgan.reads_prompt:
         decoder = "VQGAN decoder that reads the prompt (encoder and codebook frozen)"
+        reads = f"; reads CLIP's text states (width {vqgan.text_width})"
     rows = [
         (
             "VQGAN",
@@ -69,7 +70,7 @@ def _parts_table(paths: RunPaths, config: TrainingConfig, history: list[dict[str
         (
             decoder,
             f"codebook (frozen) and decoder, {vqgan.ch}–{vqgan.ch * max(vqgan.ch_mult)} "
-            f"channels; {decoder_recipe(config)}",
+            f"channels{reads}",
             count_vqgan_params(vqgan, decode_only=True),
             trained_in(history, "decoder"),
         ),
@@ -256,6 +257,15 @@ same thing), every object, the main object's number, and the setting.
 """
 
 
+def _levers_section(levers: str) -> str:
+    if not levers.strip():
+        return ""
+    return f"""
+## Levers measured and not shipped
+{levers.strip()}
+"""
+
+
 def _vocabulary_section() -> str:
     nouns = sorted(item.noun for item in default_objects())
     other = sorted(set(vocabulary()) - {w for noun in nouns for w in noun.split()})
@@ -276,16 +286,19 @@ def run_hardware(paths: RunPaths) -> str:
 
 
 def model_card(
-    paths: RunPaths,
+    model_dir: Path,
     config: TrainingConfig,
     metrics: dict[str, Any],
     size: int,
     history: list[dict[str, Any]],
     readings: str = "",
     other: dict[str, Any] | None = None,
+    levers: str = "",
 ) -> str:
-    """The card; `history`: every run that made the weights, this one last; `readings`: the
-    blind readings' table (the headline figure), empty when none was read."""
+    """The card of the model in `model_dir` (its parts' configs are read there); `history`:
+    every run that made the weights, the last run last; `readings`: the blind readings' table
+    (the headline figure), empty when none was read; `levers`: what was measured and not
+    shipped (markdown), if anything."""
     held = held_out()
     total_minutes = sum(step["minutes"] for run in history for step in run["stages"])
     sampling = metrics["sampling"]
@@ -319,7 +332,7 @@ from the model the run before it shipped (`adopt`) and trained the steps listed.
   object–setting combinations. Every evaluation and validation prompt contains at least one.
 
 ## Models
-{_parts_table(paths, config, history)}
+{_parts_table(model_dir, history)}
 
 ## Figures of the recogniser (`python -m generator.training evaluate`)
 Legibility is measured here by the recogniser, which was trained only on real renders (never on
@@ -354,7 +367,7 @@ on {metrics["prompts"]} validation prompts (other held-out scenes), one picture 
 the mean of the objects, counts and setting figures:
 
 {_sampling_table(metrics)}
-{_comparison_section(other, metrics)}
+{_comparison_section(other, metrics)}{_levers_section(levers)}
 ## Pictures
 `training/contact_sheet.png`: for {config.contact_sheet_prompts} held-out prompts, the real
 scene, its reconstruction through the VQGAN, then the six pictures the pipeline keeps out of 16.

@@ -183,6 +183,15 @@ def scores_table(result: dict[str, Any]) -> str:
     return readings_table([result])
 
 
+def readings_tables(results: list[dict[str, Any]]) -> str:
+    """Each reading's figures, then each model's readings added up (the card's blind section);
+    empty when nothing was read."""
+    if not results:
+        return ""
+    combined = combined_table(results)
+    return readings_table(results) + (f"\n\nAdded up per model:\n\n{combined}" if combined else "")
+
+
 def scored_readings(directories: list[Path]) -> list[dict[str, Any]]:
     """The scores of the readings in `directories` that have been read and scored, each with
     its label (from its key), in the given order."""
@@ -194,6 +203,43 @@ def scored_readings(directories: list[Path]) -> list[dict[str, Any]]:
             label = key.get("label") or directory.name
             results.append({**json.loads(path.read_text("utf-8")), "label": label})
     return results
+
+
+def combined_table(results: list[dict[str, Any]]) -> str:
+    """The readings of each model added up (a label's part after " · " names the model), when
+    a model was read more than once; else empty."""
+    models: dict[str, list[dict[str, Any]]] = {}
+    for result in results:
+        model = str(result.get("label", "")).split(" · ")[-1]
+        models.setdefault(model, []).append(result)
+    if all(len(group) < 2 for group in models.values()):
+        return ""
+    rows = []
+    for model, group in models.items():
+        for kind in KINDS:
+            parts = [r["kinds"][kind] for r in group if kind in r["kinds"]]
+            if not parts:
+                continue
+
+            def total(field: str, of: str = "sheets", parts: list = parts) -> str:
+                hits = sum(round((p[field] or 0) * p[of]) for p in parts)
+                count = sum(p[of] for p in parts)
+                return f"{percent(hits / count)} ({hits} of {count})" if count else "–"
+
+            rows.append(
+                (
+                    model,
+                    KIND_NAMES[kind],
+                    sum(p["sheets"] for p in parts),
+                    total("main_named"),
+                    total("all_named"),
+                    total("count_right", "countable"),
+                    total("setting_right"),
+                )
+            )
+    header = ["model, all its readings", "sheets", "n", "main object named"]
+    header += ["every object named", "main count right", "setting right"]
+    return table(header, rows)
 
 
 def readings_table(results: list[dict[str, Any]]) -> str:

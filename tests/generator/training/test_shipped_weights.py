@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from generator.training.export import MAX_BYTES, directory_bytes
+from generator.training.export import MAX_BYTES, weights_bytes
 
 WEIGHTS = Path(__file__).resolve().parents[3] / "generator" / "weights" / "default"
 
@@ -22,7 +22,7 @@ def generator():
 
 
 def test_the_shipped_weights_fit_the_budget(generator):
-    assert directory_bytes(WEIGHTS) <= MAX_BYTES
+    assert weights_bytes(WEIGHTS) <= MAX_BYTES
 
 
 def test_the_shipped_weights_draw_six_pictures_for_a_prompt(generator):
@@ -67,3 +67,11 @@ def test_the_curators_hint_counts_against_a_picture_with_the_wrong_number(genera
     wrong = judge.score("three jellyfish underwater", pictures)
     assert right is not None and wrong is not None
     assert np.mean(right) > 0.7 and np.mean(wrong) < 0.3
+
+
+def test_the_shipped_vocabulary_is_what_the_grammar_writes():
+    from generator.training.captions import vocabulary
+
+    shipped = (WEIGHTS / "vocabulary.txt").read_text("utf-8").split()
+    assert shipped == vocabulary()
+    assert "cherrieses" not in shipped and "cherries" in shipped
