@@ -67,25 +67,22 @@ def test_each_contract_fails_when_its_layer_is_crossed(contract: dict, tmp_path:
     assert f"{contract['name']} BROKEN" in result.stdout
 
 
+def submodules(package: str, but: set[str]) -> set[str]:
+    """The modules and subpackages directly in a package of the project, but those named."""
+    return {
+        f"{package}.{path.stem if path.is_file() else path.name}"
+        for path in (ROOT / package).iterdir()
+        if (path.suffix == ".py" or (path / "__init__.py").exists())
+        and (path.stem if path.is_file() else path.name) not in {"__init__", *but}
+    }
+
+
 def test_the_scorer_contract_names_every_other_module_of_the_game() -> None:
     [contract] = [c for c in contracts() if c["source_modules"] == ["game.scoring"]]
-    game = ROOT / "game"
-    others = {
-        f"game.{path.stem if path.is_file() else path.name}"
-        for path in game.iterdir()
-        if (path.suffix == ".py" and path.stem != "__init__")
-        or (path.is_dir() and (path / "__init__.py").exists() and path.name != "scoring")
-    }
-    assert others <= set(contract["forbidden_modules"])
+    assert submodules("game", but={"scoring"}) <= set(contract["forbidden_modules"])
 
 
 def test_the_trainer_contract_names_every_module_of_the_generator_library() -> None:
     [contract] = [c for c in contracts() if c["forbidden_modules"] == ["generator.training"]]
-    generator = ROOT / "generator"
-    library = {
-        f"generator.{path.stem if path.is_file() else path.name}"
-        for path in generator.iterdir()
-        if (path.suffix == ".py" and path.stem not in ("__init__", "__main__", "testing"))
-        or (path.is_dir() and (path / "__init__.py").exists() and path.name != "training")
-    }
+    library = submodules("generator", but={"__main__", "testing", "training"})
     assert library == set(contract["source_modules"])
