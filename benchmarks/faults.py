@@ -192,7 +192,6 @@ class Prober(threading.Thread):
         while not self.stopped.is_set():
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20)
-                header = "; ".join(f"{k}={v}" for k, v in cookies.items())
                 for method, path, body in (
                     ("GET", "/", None),
                     ("GET", f"/p/{self.number}/state/", None),
@@ -202,9 +201,9 @@ class Prober(threading.Thread):
                         {"id": str(uuid.uuid4()), "text": "a cat on a boat"},
                     ),
                 ):
-                    headers = {
+                    headers = {  # the cookies as the last answer left them, as a browser
                         "Host": "127.0.0.1",
-                        "Cookie": header,
+                        "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()),
                         "X-CSRFToken": cookies.get("csrftoken", ""),
                     }
                     data = json.dumps(body).encode() if body else None

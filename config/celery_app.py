@@ -7,10 +7,14 @@ JAX, which must not be forked, hence the solo pool) and exactly one beat process
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import after_setup_logger
+
+from config.log_filters import ServiceOutageLine
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -30,3 +34,11 @@ def make_broker_folders() -> None:
 @app.on_after_configure.connect
 def _on_configure(**_: object) -> None:
     make_broker_folders()
+
+
+@after_setup_logger.connect
+def _outage_lines(logger: logging.Logger, **_: object) -> None:
+    """The worker's and beat's own log handlers (Celery replaces the root logger's) say a lost
+    broker in one line, not a traceback per tick."""
+    for handler in logger.handlers:
+        handler.addFilter(ServiceOutageLine())
